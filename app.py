@@ -1,0 +1,42 @@
+"""Veille's entry points: read this file and you know every way in.
+
+Each body delegates to ``chalicelib.handlers`` (or a blueprint for routes) in one to three lines.
+Nothing heavy happens at import time: every dependency is built on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from chalice.app import Chalice, ConvertToMiddleware, CloudWatchEvent, DynamoDBEvent, Rate
+
+from chalicelib import handlers
+from chalicelib.observability import logger, metrics, tracer
+
+app = Chalice(app_name="veille")
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler(capture_response=False)))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+# Chalice needs the stream ARN at import time; infra/ overrides it with the real table's stream.
+STREAM_ARN = os.environ.get(
+    "VEILLE_STREAM_ARN",
+    "arn:aws:dynamodb:us-east-1:000000000000:table/veille/stream/1970-01-01T00:00:00.000",
+)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="fetch_mentions")
+def fetch_mentions(event: CloudWatchEvent) -> dict[str, Any]:
+    return handlers.fetch_mentions()
+
+
+@app.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON",
+                        name="classify_mentions", maximum_batching_window_in_seconds=5)
+def classify_mentions(event: DynamoDBEvent) -> dict[str, Any]:
+    return handlers.classify_stream(event.to_dict(), event.context)
+
+
+@app.route("/health", methods=["GET"])
+def health() -> dict[str, Any]:
+    return handlers.health()

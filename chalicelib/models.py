@@ -1,0 +1,184 @@
+"""The domain's data: what a mention is, wherever it came from.
+
+Pure pydantic models: no boto3, no httpx. The storage layer turns them into DynamoDB items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Status = Literal["new", "to_reply", "replied", "ignored", "hidden"]
+STATUSES: tuple[str, ...] = ("new", "to_reply", "replied", "ignored", "hidden")
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC (one place to read the clock)."""
+    return datetime.now(UTC)
+
+
+def mention_id(source: str, external_id: str) -> str:
+    """A stable id for (source, external id): a re-fetch of the same item is the same mention."""
+    digest = hashlib.sha256(f"{source}\x00{external_id}".encode()).hexdigest()
+    return f"m{digest[:24]}"
+
+
+class Author(BaseModel):
+    """Who wrote it, and how far their voice carries when the source says so."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    handle: str | None = None
+    name: str | None = None
+    url: str | None = None
+    reach: int | None = Field(default=None, description="followers, karma or subscribers")
+    email: str | None = None
+
+
+class Span(BaseModel):
+    """A matched piece of a mention, quoted in alerts and digests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: Literal["title", "text"] = "text"
+    start: int
+    end: int
+    term: str
+
+
+class WatchMatch(BaseModel):
+    """One watch a mention matched, with the spans that made it match."""
+
+    watch: str
+    spans: list[Span] = Field(default_factory=list)
+
+
+class Mention(BaseModel):
+    """One public mention or one piece of feedback, normalised across every source."""
+
+    id: str = ""
+    source: str = Field(description="hn, reddit, rss, form:typeform, ...")
+    source_key: str = Field(default="", description="the configured source this came from")
+    external_id: str
+    url: str | None = None
+    author: Author = Field(default_factory=Author)
+    title: str | None = None
+    text: str
+    lang: str | None = None
+    created_at: datetime
+    fetched_at: datetime = Field(default_factory=utcnow)
+    watch: str = ""
+    matches: list[WatchMatch] = Field(default_factory=list)
+    engagement: int | None = Field(default=None, description="points, likes, replies, as given")
+    status: Status = "new"
+    fingerprint: str | None = Field(default=None, description="near-duplicate fingerprint")
+    extra: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, Any] | None = Field(default=None, description="the classifier's output")
+    corrections: dict[str, Any] | None = Field(default=None, description="labels corrected by a user")
+    note: str | None = None
+    status_changed_at: datetime | None = None
+    retention_days: int = 90
+    expires_at: int = 0
+
+    @model_validator(mode="after")
+    def _derive(self) -> Mention:
+        if not self.id:
+            self.id = mention_id(self.source, self.external_id)
+        if self.created_at.tzinfo is None:
+            self.created_at = self.created_at.replace(tzinfo=UTC)
+        if not self.expires_at:
+            self.expires_at = int((self.fetched_at + timedelta(days=self.retention_days)).timestamp())
+        if not self.watch and self.matches:
+            self.watch = self.matches[0].watch
+        return self
+
+    @property
+    def day(self) -> str:
+        """The UTC day the mention was created, as the watch-by-day index keys it."""
+        return self.created_at.astimezone(UTC).strftime("%Y-%m-%d")
+
+    @property
+    def spans(self) -> list[Span]:
+        """The spans of the primary watch."""
+        for match in self.matches:
+            if match.watch == self.watch:
+                return match.spans
+        return []
+
+    def quote(self, width: int = 160) -> str:
+        """A short excerpt centred on the first matched span."""
+        text = self.text
+        spans = [s for s in self.spans if s.field == "text"]
+        if len(text) <= width or not spans:
+            return text[:width] + ("…" if len(text) > width else "")
+        start = max(0, spans[0].start - width // 3)
+        end = min(len(text), start + width)
+        return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+class SourceRun(BaseModel):
+    """What one run of one source did: the raw material of source health."""
+
+    watch: str
+    source_key: str
+    source: str
+    started_at: datetime
+    duration_ms: int = 0
+    fetched: int = 0
+    new: int = 0
+    skipped: int = 0
+    error: str | None = None
+
+
+class SourceHealth(BaseModel):
+    """The running state of one source of one watch, shown in /health and the digest."""
+
+    watch: str
+    source_key: str
+    source: str
+    last_run: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    fetched: int = 0
+    new: int = 0
+    errors: int = 0
+    duration_ms: int = 0
+    runs: int = 0
+    empty_streak: int = 0
+    ever_returned: bool = False
+    silent: bool = False
+
+    def apply(self, run: SourceRun, silent_after: int = 3) -> bool:
+        """Fold a run into this health record; return True when the source has just gone silent."""
+        was_silent = self.silent
+        self.runs += 1
+        self.last_run = run.started_at
+        self.fetched = run.fetched
+        self.new = run.new
+        self.duration_ms = run.duration_ms
+        if run.error:
+            self.errors += 1
+            self.last_error = run.error
+            self.last_error_at = run.started_at
+            self.empty_streak += 1
+        else:
+            self.last_success = run.started_at
+            self.last_error = None
+            if run.fetched:
+                self.ever_returned = True
+                self.empty_streak = 0
+            else:
+                self.empty_streak += 1
+        failing = run.error is not None
+        quiet = self.ever_returned and self.empty_streak >= silent_after
+        self.silent = failing or quiet
+        return self.silent and not was_silent
+
+
+def to_jsonable(model: BaseModel) -> dict[str, Any]:
+    """A model as plain JSON types (datetimes as ISO strings)."""
+    return model.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""The handlers' bodies: plain functions with their dependencies as parameters."""

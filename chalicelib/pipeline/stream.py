@@ -1,0 +1,89 @@
+"""The stream handler's body: classify each newly inserted mention, once.
+
+Only INSERTs of mention items are processed (the event filter in infra says the same, and the
+label update is a MODIFY, so the function never triggers itself). Labels are written with one
+conditional update: a redelivered record finds them there and redoes no side effect. A record that
+fails is reported as a batch item failure; the others of the batch still complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from chalicelib.models import Mention
+from chalicelib.observability import logger, metrics
+from chalicelib.store import schema
+from chalicelib.store.repo import Store, item_to_mention
+
+React = Callable[[Mention, dict[str, Any], bool], None]
+
+
+class PoisonRecordError(ValueError):
+    """A stream record that can never be processed (its image is not a valid mention)."""
+
+
+def _no_reaction(mention: Mention, labels: dict[str, Any], first_time: bool) -> None:
+    return None
+
+
+def mention_from_record(record: Any) -> Mention | None:
+    """The mention carried by a Powertools DynamoDBRecord, or None if the record is not a mention INSERT."""
+    from pydantic import ValidationError
+
+    from chalicelib.store.repo import from_dynamo
+
+    if record.event_name is None or record.event_name.name != "INSERT":
+        return None
+    image = record.dynamodb.new_image if record.dynamodb else None
+    if not image or image.get(schema.SK) != schema.MENTION_SK:
+        return None
+    try:
+        return item_to_mention(from_dynamo(dict(image)))
+    except ValidationError as exc:
+        raise PoisonRecordError(f"record {record.event_id} is not a valid mention: {exc.error_count()} errors") from exc
+
+
+def classify_mentions(mentions: Sequence[Mention], classifier: Any) -> dict[str, dict[str, Any]]:
+    """Labels for each mention id, classified as one batch."""
+    from chalicelib.classify import ClassifyInput
+
+    inputs = [ClassifyInput(id=m.id, text=f"{m.title}. {m.text}" if m.title else m.text, lang=m.lang,
+                            followers=m.author.reach, engagement=m.engagement) for m in mentions]
+    labels = classifier.classify(inputs) if inputs else []
+    return {m.id: lab.model_dump(mode="json") for m, lab in zip(mentions, labels, strict=True)}
+
+
+def process_stream(event: dict[str, Any], context: Any, store: Store, classifier: Any,
+                   react: React = _no_reaction) -> dict[str, Any]:
+    """Classify the batch's mention INSERTs and return the partial batch failures for Lambda."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+    # Classify the whole batch at once (fast path); a record whose batch step failed is redone alone.
+    precomputed: dict[str, dict[str, Any]] = {}
+    try:
+        mentions = [m for m in (_safe_mention(DynamoDBRecord(r)) for r in event.get("Records", [])) if m]
+        precomputed = classify_mentions(mentions, classifier)
+    except Exception as exc:  # noqa: BLE001 - fall back to one record at a time
+        logger.warning("batch classification failed; classifying records one by one", extra={"error": str(exc)})
+
+    def handle(record: DynamoDBRecord) -> None:
+        mention = mention_from_record(record)
+        if mention is None:
+            return
+        labels = precomputed.get(mention.id) or classify_mentions([mention], classifier)[mention.id]
+        first_time = store.set_labels(mention.id, labels)
+        if first_time:
+            metrics.add_metric(name="MentionsClassified", unit="Count", value=1)
+        react(mention, labels, first_time)
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+
+
+def _safe_mention(record: Any) -> Mention | None:
+    try:
+        return mention_from_record(record)
+    except PoisonRecordError:
+        return None

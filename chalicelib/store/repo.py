@@ -1,0 +1,347 @@
+"""DynamoDB access for every kind of item, behind domain methods.
+
+The boto3 client is built on first use (never at import time) with standard retries; every
+``ClientError`` leaves this module as a :class:`~chalicelib.errors.StorageError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.errors import StorageError, ThrottledError
+from chalicelib.models import Mention, SourceHealth, utcnow
+from chalicelib.store import schema
+
+if TYPE_CHECKING:  # pragma: no cover
+    from botocore.client import BaseClient
+
+THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+BATCH_WRITE_MAX = 25
+
+
+def _to_dynamo(value: Any) -> Any:
+    """JSON-ish values to what boto3's serializer accepts (floats become Decimal)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [from_dynamo(v) for v in value]
+    return value
+
+
+@functools.cache
+def _codec() -> tuple[Any, Any]:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
+
+def serialize(item: dict[str, Any]) -> dict[str, Any]:
+    """A plain dict to DynamoDB's AttributeValue form."""
+    ser, _ = _codec()
+    return {k: ser.serialize(v) for k, v in _to_dynamo(item).items()}
+
+
+def deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB's AttributeValue form (as in stream records) to a plain dict."""
+    _, de = _codec()
+    return {k: from_dynamo(de.deserialize(v)) for k, v in item.items()}
+
+
+def mention_to_item(mention: Mention) -> dict[str, Any]:
+    item = mention.model_dump(mode="json", exclude_none=True)
+    item.update(schema.mention_key(mention.id))
+    item[schema.GSI1_PK] = schema.watch_day_key(mention.watch, mention.day)
+    item[schema.GSI1_SK] = f"{mention.created_at.isoformat()}#{mention.id}"
+    return item
+
+
+def item_to_mention(item: dict[str, Any]) -> Mention:
+    data = {k: v for k, v in item.items() if k not in (schema.PK, schema.SK, schema.GSI1_PK, schema.GSI1_SK)}
+    return Mention.model_validate(data)
+
+
+class Store:
+    """The table, in the words of the domain."""
+
+    def __init__(self, table_name: str, client: BaseClient | None = None, endpoint_url: str | None = None,
+                 region: str = "us-east-1") -> None:
+        self.table_name = table_name
+        self._client = client
+        self._endpoint_url = endpoint_url
+        self._region = region
+
+    # -- plumbing -------------------------------------------------------------------------
+    @property
+    def client(self) -> BaseClient:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            kwargs: dict[str, Any] = {
+                "region_name": self._region,
+                "config": Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=10),
+            }
+            if self._endpoint_url:
+                kwargs["endpoint_url"] = self._endpoint_url
+            self._client = boto3.client("dynamodb", **kwargs)
+        return self._client
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, operation)(TableName=self.table_name, **kwargs)  # type: ignore[no-any-return]
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "ConditionalCheckFailedException":
+                raise
+            message = f"DynamoDB {operation} on table {self.table_name!r} failed: {code}"
+            if code == "ResourceNotFoundException":
+                message += "; create the table (veille serve creates it locally, make deploy in AWS)"
+            if code in THROTTLE_CODES:
+                raise ThrottledError(message) from exc
+            raise StorageError(message) from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"DynamoDB {operation} on table {self.table_name!r} failed: {exc}") from exc
+
+    def _put_if_absent(self, item: dict[str, Any]) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call("put_item", Item=serialize(item), ConditionExpression="attribute_not_exists(pk)")
+        except ClientError:
+            return False
+        return True
+
+    def ensure_table(self) -> bool:
+        """Create the table (and turn on TTL) if it is missing; return True if it was created."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.describe_table(TableName=self.table_name)
+            return False
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise StorageError(f"cannot describe table {self.table_name!r}: {exc}") from exc
+        self.client.create_table(**schema.create_table_request(self.table_name))
+        self.client.get_waiter("table_exists").wait(TableName=self.table_name)
+        self.client.update_time_to_live(
+            TableName=self.table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE},
+        )
+        return True
+
+    def table_status(self) -> str:
+        try:
+            return str(self._call("describe_table")["Table"]["TableStatus"])
+        except StorageError as exc:
+            return f"unavailable: {exc}"
+
+    def stream_arn(self) -> str:
+        return str(self._call("describe_table")["Table"]["LatestStreamArn"])
+
+    def batch_write(self, items: Sequence[dict[str, Any]], max_rounds: int = 8) -> None:
+        """Write items 25 at a time, retrying unprocessed items with backoff; raise if some never land."""
+        for start in range(0, len(items), BATCH_WRITE_MAX):
+            requests = [{"PutRequest": {"Item": serialize(i)}} for i in items[start : start + BATCH_WRITE_MAX]]
+            for round_ in range(max_rounds):
+                answer = self.client.batch_write_item(RequestItems={self.table_name: requests})
+                requests = answer.get("UnprocessedItems", {}).get(self.table_name, [])
+                if not requests:
+                    break
+                time.sleep(min(0.05 * 2**round_, 2.0))
+            if requests:
+                raise ThrottledError(f"{len(requests)} items still unprocessed after {max_rounds} rounds")
+
+    # -- mentions ---------------------------------------------------------------------------
+    def put_mention(self, mention: Mention) -> bool:
+        """Store a mention unless it is already there; return True if it is new."""
+        return self._put_if_absent(mention_to_item(mention))
+
+    def put_mentions(self, mentions: Iterable[Mention]) -> list[Mention]:
+        """Store each mention once; return those that were new."""
+        return [m for m in mentions if self.put_mention(m)]
+
+    def get_mention(self, mention_id: str) -> Mention | None:
+        answer = self._call("get_item", Key=serialize(schema.mention_key(mention_id)))
+        item = answer.get("Item")
+        return item_to_mention(deserialize(item)) if item else None
+
+    def set_labels(self, mention_id: str, labels: dict[str, Any]) -> bool:
+        """Write the classifier's labels once; a redelivered record changes nothing (returns False)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call(
+                "update_item",
+                Key=serialize(schema.mention_key(mention_id)),
+                UpdateExpression="SET labels = :l",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(labels)",
+                ExpressionAttributeValues=serialize({":l": labels}),
+            )
+        except ClientError:
+            return False
+        return True
+
+    def update_mention(self, mention_id: str, *, status: str | None = None, note: str | None = None,
+                       corrections: dict[str, Any] | None = None) -> Mention | None:
+        """Triage: change status, note or label corrections; None if the mention does not exist."""
+        from botocore.exceptions import ClientError
+
+        sets: list[str] = []
+        values: dict[str, Any] = {}
+        if status is not None:
+            sets += ["#status = :status", "status_changed_at = :now"]
+            values[":status"] = status
+            values[":now"] = utcnow().isoformat()
+        if note is not None:
+            sets.append("note = :note")
+            values[":note"] = note
+        if corrections is not None:
+            sets.append("corrections = :corrections")
+            values[":corrections"] = corrections
+        if not sets:
+            return self.get_mention(mention_id)
+        kwargs: dict[str, Any] = {
+            "Key": serialize(schema.mention_key(mention_id)),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": serialize(values),
+            "ReturnValues": "ALL_NEW",
+        }
+        if status is not None:
+            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
+        try:
+            answer = self._call("update_item", **kwargs)
+        except ClientError:
+            return None
+        return item_to_mention(deserialize(answer["Attributes"]))
+
+    def mentions_of_day(self, watch: str, day: str, *, limit: int | None = None,
+                        start_key: dict[str, Any] | None = None, newest_first: bool = True,
+                        ) -> tuple[list[Mention], dict[str, Any] | None]:
+        """One page of a watch's mentions created on a UTC day (GSI query, no Scan)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": schema.GSI1,
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": serialize({":pk": schema.watch_day_key(watch, day)}),
+            "ScanIndexForward": not newest_first,
+        }
+        if limit:
+            kwargs["Limit"] = limit
+        if start_key:
+            kwargs["ExclusiveStartKey"] = serialize(start_key)
+        answer = self._call("query", **kwargs)
+        mentions = [item_to_mention(deserialize(i)) for i in answer.get("Items", [])]
+        last = answer.get("LastEvaluatedKey")
+        return mentions, (deserialize(last) if last else None)
+
+    def iter_mentions(self, watch: str, days: Iterable[str]) -> Iterator[Mention]:
+        """Every mention of a watch on the given UTC days, newest day first as given."""
+        for day in days:
+            start: dict[str, Any] | None = None
+            while True:
+                page, start = self.mentions_of_day(watch, day, start_key=start)
+                yield from page
+                if not start:
+                    break
+
+    # -- cursors and source health ------------------------------------------------------------
+    def get_cursor(self, watch: str, source_key: str) -> dict[str, Any]:
+        answer = self._call("get_item", Key=serialize({schema.PK: f"CURSOR#{watch}#{source_key}", schema.SK: "CURSOR"}))
+        item = answer.get("Item")
+        return json.loads(deserialize(item)["cursor"]) if item else {}
+
+    def put_cursor(self, watch: str, source_key: str, cursor: dict[str, Any]) -> None:
+        self._call("put_item", Item=serialize({
+            schema.PK: f"CURSOR#{watch}#{source_key}", schema.SK: "CURSOR",
+            "cursor": json.dumps(cursor, default=str), "updated_at": utcnow().isoformat(),
+        }))
+
+    def get_health(self, watch: str, source_key: str) -> SourceHealth | None:
+        answer = self._call("get_item", Key=serialize({schema.PK: "HEALTH", schema.SK: f"{watch}#{source_key}"}))
+        item = answer.get("Item")
+        return SourceHealth.model_validate(_strip_keys(deserialize(item))) if item else None
+
+    def put_health(self, health: SourceHealth) -> None:
+        item = health.model_dump(mode="json", exclude_none=True)
+        item.update({schema.PK: "HEALTH", schema.SK: f"{health.watch}#{health.source_key}"})
+        self._call("put_item", Item=serialize(item))
+
+    def list_health(self) -> list[SourceHealth]:
+        answer = self._call("query", KeyConditionExpression="pk = :pk",
+                            ExpressionAttributeValues=serialize({":pk": "HEALTH"}))
+        return [SourceHealth.model_validate(_strip_keys(deserialize(i))) for i in answer.get("Items", [])]
+
+    # -- exactly-once marks and counters --------------------------------------------------------
+    def put_once(self, kind: str, key: str, attributes: dict[str, Any] | None = None,
+                 ttl_days: int | None = 30) -> bool:
+        """Record that something happened; False if it had already been recorded (do not redo it)."""
+        item: dict[str, Any] = {schema.PK: f"ONCE#{kind}#{key}", schema.SK: "ONCE", "at": utcnow().isoformat()}
+        if ttl_days:
+            item[schema.TTL_ATTRIBUTE] = int(time.time()) + ttl_days * 86400
+        item.update(attributes or {})
+        return self._put_if_absent(item)
+
+    def get_once(self, kind: str, key: str) -> dict[str, Any] | None:
+        answer = self._call("get_item", Key=serialize({schema.PK: f"ONCE#{kind}#{key}", schema.SK: "ONCE"}))
+        item = answer.get("Item")
+        return _strip_keys(deserialize(item)) if item else None
+
+    def forget_once(self, kind: str, key: str) -> None:
+        """Undo a mark whose action failed, so that a retry may do it."""
+        self._call("delete_item", Key=serialize({schema.PK: f"ONCE#{kind}#{key}", schema.SK: "ONCE"}))
+
+    def add_to_counter(self, watch: str, name: str, hour: datetime, amount: int = 1) -> int:
+        """Add to an hourly counter; return its new value."""
+        answer = self._call(
+            "update_item",
+            Key=serialize({schema.PK: f"COUNT#{watch}#{name}", schema.SK: hour.strftime("%Y-%m-%dT%H")}),
+            UpdateExpression="ADD #n :a SET expires_at = if_not_exists(expires_at, :ttl)",
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues=serialize({":a": amount, ":ttl": int(hour.timestamp()) + 30 * 86400}),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(deserialize(answer["Attributes"])["n"])
+
+    def counters(self, watch: str, name: str, start: datetime, end: datetime) -> dict[str, int]:
+        """Hourly counts between two hours (inclusive), keyed ``YYYY-MM-DDTHH``; missing hours are absent."""
+        answer = self._call(
+            "query",
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+            ExpressionAttributeValues=serialize({
+                ":pk": f"COUNT#{watch}#{name}", ":a": start.strftime("%Y-%m-%dT%H"), ":b": end.strftime("%Y-%m-%dT%H"),
+            }),
+        )
+        return {deserialize(i)["sk"]: int(deserialize(i)["n"]) for i in answer.get("Items", [])}
+
+
+def _strip_keys(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in (schema.PK, schema.SK, schema.TTL_ATTRIBUTE)}
+
+
+@functools.cache
+def get_store() -> Store:
+    """The production store, from settings, built on first use."""
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    return Store(settings.table_name, endpoint_url=settings.dynamodb_endpoint, region=settings.region)

@@ -1,0 +1,1 @@
+"""Run the Chalice app's handlers on a laptop: DynamoDB Local, schedules, a stream poller, HTTP."""

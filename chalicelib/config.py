@@ -132,8 +132,13 @@ def parse_config(text: str, origin: str = "veille.toml") -> VeilleConfig:
 
 def _check_queries(config: VeilleConfig, origin: str) -> None:
     from chalicelib.query import QuerySyntaxError, compile_query
+    from chalicelib.sources import SOURCE_TYPES
 
     for index, watch in enumerate(config.watches):
+        for number, source in enumerate(watch.sources):
+            if source.type not in SOURCE_TYPES:
+                raise ConfigError(f"{origin}: watch[{index}].sources[{number}].type: unknown source {source.type!r}; "
+                                  f"choose one of: {', '.join(sorted(SOURCE_TYPES))}")
         try:
             compile_query(watch.query, aliases=watch.aliases, fuzzy=watch.fuzzy)
         except QuerySyntaxError as exc:

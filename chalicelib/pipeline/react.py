@@ -1,0 +1,119 @@
+"""What happens right after a mention is classified: urgent alerts and crisis detection.
+
+:func:`react_to_labels` is what the stream handler calls; it builds the production dependencies on
+first use and delegates to :func:`react`, which takes them as parameters (tests pass fakes or a
+DynamoDB Local store). Both steps are safe to redo on a redelivered record: alerts go through
+:func:`chalicelib.alerts.deliver_once`, and the crisis counter only moves the first time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.alerts import Alert, AlertItem, Channel, deliver_once
+from chalicelib.models import Mention, utcnow
+from chalicelib.observability import logger, metrics
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chalicelib.config import VeilleConfig, WatchConfig
+    from chalicelib.crisis import CrisisStore
+
+# A negative mention older than this (a backfill, a late fetch) is counted but does not open a crisis now.
+CRISIS_RECENT = timedelta(hours=2)
+
+
+def effective_labels(mention: Mention, labels: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The classifier's labels with the user's corrections laid over them."""
+    return {**(labels if labels is not None else mention.labels or {}), **(mention.corrections or {})}
+
+
+def why_lines(labels: dict[str, Any]) -> list[str]:
+    """``{"complaint": ["refund", "broken"]}`` as ``["complaint: refund, broken"]``."""
+    why = labels.get("why") or {}
+    if not isinstance(why, dict):
+        return []
+    return [f"{flag}: {', '.join(str(c) for c in cues)}" for flag, cues in why.items() if cues]
+
+
+def is_urgent_complaint(labels: dict[str, Any], threshold: int) -> bool:
+    """A complaint whose urgency reaches the watch's threshold (spam never is)."""
+    if labels.get("spam") or not labels.get("complaint"):
+        return False
+    try:
+        return int(labels.get("urgency") or 0) >= threshold
+    except (TypeError, ValueError):
+        return False
+
+
+def urgent_alert(mention: Mention, labels: dict[str, Any], watch: WatchConfig, link: str | None = None) -> Alert:
+    """The alert of one urgent complaint: the quoted text, why it was flagged, the author's reach, the link."""
+    author = mention.author.handle or mention.author.name
+    item = AlertItem(id=mention.id, source=mention.source, url=mention.url, author=author,
+                     reach=mention.author.reach, quote=mention.quote(), why=why_lines(labels),
+                     urgency=int(labels.get("urgency") or 0))
+    who = f"{author} ({mention.author.reach:,} followers)" if author and mention.author.reach else (author or "someone")
+    return Alert(kind="urgent", key=mention.id, watch=watch.name,
+                 title=f"Urgent complaint about {watch.name} on {mention.source}",
+                 summary=f"{who} complained (urgency {item.urgency}/100). Reply within {watch.reply_target_hours} h.",
+                 items=[item], link=link)
+
+
+def react(mention: Mention, labels: dict[str, Any], first_time: bool, *, store: Any, config: VeilleConfig,
+          channels_for: Callable[[WatchConfig], Sequence[Channel]], now: datetime) -> None:
+    """Alert on an urgent complaint (once) and count negative mentions towards crisis detection.
+
+    Both steps run even if one fails; the first error is then re-raised so that the stream retries
+    the record (which redoes only what had not been done).
+    """
+    from chalicelib import crisis
+
+    try:
+        watch = config.watch(mention.watch)
+    except KeyError:
+        logger.warning("mention of an unknown watch; no reaction", extra={"watch": mention.watch, "id": mention.id})
+        return
+    labels = effective_labels(mention, labels)
+    errors: list[Exception] = []
+    channels: Sequence[Channel] | None = None
+
+    def get_channels() -> Sequence[Channel]:
+        nonlocal channels
+        if channels is None:
+            channels = channels_for(watch)
+        return channels
+
+    if labels.get("sentiment") == "negative" and not labels.get("spam"):
+        try:
+            crisis_store: CrisisStore = store
+            if first_time:
+                crisis.record_negative(crisis_store, watch.name, mention.created_at)
+            if now - mention.created_at <= CRISIS_RECENT:
+                if crisis.check_crisis(crisis_store, watch.name, mention.created_at, watch.crisis_min_count,
+                                       get_channels()):
+                    metrics.add_metric(name="CrisisDetected", unit="Count", value=1)
+        except Exception as exc:  # noqa: BLE001 - the urgent alert must still go out
+            logger.error("crisis detection failed", extra={"watch": watch.name, "error": str(exc)})
+            errors.append(exc)
+
+    if is_urgent_complaint(labels, watch.urgency_threshold):
+        try:
+            if deliver_once(store, urgent_alert(mention, labels, watch), get_channels()):
+                metrics.add_metric(name="UrgentAlertsSent", unit="Count", value=1)
+        except Exception as exc:  # noqa: BLE001 - re-raised below after the other step ran
+            logger.error("urgent alert failed", extra={"id": mention.id, "error": str(exc)})
+            errors.append(exc)
+
+    if errors:
+        raise errors[0]
+
+
+def react_to_labels(mention: Mention, labels: dict[str, Any], first_time: bool) -> None:
+    """The stream handler's reaction, with production dependencies (store, config, channels)."""
+    from chalicelib.config import get_config
+    from chalicelib.notify import channels_for
+    from chalicelib.store import get_store
+
+    react(mention, labels, first_time, store=get_store(), config=get_config(), channels_for=channels_for,
+          now=utcnow())

@@ -1,0 +1,68 @@
+"""The data-access layer on DynamoDB Local."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.models import Author, Mention, SourceHealth, WatchMatch
+
+pytestmark = pytest.mark.integration
+
+
+def _mention(external_id: str, day: int = 21, watch: str = "acme", text: str = "acme is great") -> Mention:
+    return Mention(source="hn", external_id=external_id, text=text, author=Author(handle="bob", reach=120),
+                   created_at=datetime(2026, 11, day, 12, tzinfo=UTC), matches=[WatchMatch(watch=watch)])
+
+
+def test_a_second_write_of_the_same_mention_is_a_no_op(store) -> None:
+    assert store.put_mention(_mention("1"))
+    assert not store.put_mention(_mention("1", text="changed"))
+    assert store.get_mention(_mention("1").id).text == "acme is great"
+
+
+def test_a_watch_lists_its_mentions_by_day_without_scanning(store) -> None:
+    store.put_mentions([_mention(str(n), day=21 + n % 2) for n in range(7)] + [_mention("x", watch="other")])
+    day21, _ = store.mentions_of_day("acme", "2026-11-21")
+    day22, _ = store.mentions_of_day("acme", "2026-11-22")
+    assert len(day21) == 4 and len(day22) == 3
+    page, start = store.mentions_of_day("acme", "2026-11-21", limit=3)
+    rest, end = store.mentions_of_day("acme", "2026-11-21", start_key=start)
+    assert len(page) == 3 and start and len(rest) == 1 and not end
+    assert list(store.iter_mentions("other", ["2026-11-21"]))[0].external_id == "x"
+
+
+def test_labels_are_written_once_and_triage_updates_the_mention(store) -> None:
+    mention = _mention("7")
+    store.put_mention(mention)
+    assert store.set_labels(mention.id, {"sentiment": "negative", "urgency": 80, "sentiment_score": -0.5})
+    assert not store.set_labels(mention.id, {"sentiment": "positive"})
+    updated = store.update_mention(mention.id, status="replied", note="called them")
+    assert updated.status == "replied" and updated.note == "called them"
+    assert updated.labels == {"sentiment": "negative", "urgency": 80, "sentiment_score": -0.5}
+    assert store.update_mention("mnope", status="ignored") is None
+
+
+def test_cursors_health_once_marks_and_counters(store) -> None:
+    assert store.get_cursor("acme", "hn") == {}
+    store.put_cursor("acme", "hn", {"after": 123})
+    assert store.get_cursor("acme", "hn") == {"after": 123}
+    store.put_health(SourceHealth(watch="acme", source_key="hn", source="hn", errors=2))
+    assert [h.errors for h in store.list_health()] == [2]
+    assert store.put_once("alert", "k1") and not store.put_once("alert", "k1")
+    store.forget_once("alert", "k1")
+    assert store.put_once("alert", "k1")
+    hour = datetime(2026, 11, 21, 10, tzinfo=UTC)
+    assert store.add_to_counter("acme", "negative", hour) == 1
+    assert store.add_to_counter("acme", "negative", hour, 2) == 3
+    counts = store.counters("acme", "negative", hour - timedelta(hours=3), hour)
+    assert counts == {"2026-11-21T10": 3}
+
+
+def test_batch_writes_land_every_item(store) -> None:
+    items = [{"pk": f"BULK#{n}", "sk": "X", "n": n} for n in range(60)]
+    store.batch_write(items)
+    assert store.get_once("none", "none") is None
+    got = store.client.get_item(TableName=store.table_name, Key={"pk": {"S": "BULK#59"}, "sk": {"S": "X"}})
+    assert got["Item"]["n"] == {"N": "59"}

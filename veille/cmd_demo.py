@@ -1,0 +1,236 @@
+"""``veille demo``: the whole pipeline once, offline, on the bundled sample, through the real handlers.
+
+Stages: fetch (the schedule handler over the recorded feeds), intake (each recorded form delivery,
+signed and POSTed to the real webhook route), stream (the stream poller feeding the stream handler:
+language, labels, alerts), digest (built, rendered and written to out/). A summary table is printed
+and ``out/demo-summary.json`` holds the counts of each stage. Exit code 1 if any stage failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+DEMO_SECRET = "demo-secret-not-for-production"  # noqa: S105 - a well-known value for the offline demo only
+SECRET_SETTINGS = ("TYPEFORM_SECRET", "TALLY_SECRET", "FORMSPREE_SECRET", "GOOGLE_FORMS_SECRET", "GENERIC_SECRET",
+                   "JOTFORM_TOKEN", "FILLOUT_TOKEN", "API_TOKEN", "LINK_SECRET")
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("demo", help="run the whole pipeline once, offline, on the bundled sample")
+    parser.add_argument("--samples", type=Path, default=Path("samples"), help="the recorded sample (default samples/)")
+    parser.add_argument("--out", type=Path, default=Path("out"), help="where to write the summary and the digest")
+    parser.set_defaults(func=run)
+
+
+class SlackCapture:
+    """A stand-in Slack incoming webhook on 127.0.0.1: the demo's alerts land here, and are shown."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        capture = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                capture.messages.append(json.loads(body or b"{}"))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence access logs
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slack"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Stages:
+    """Runs stages in order, timing each and keeping going after a failure so every problem shows."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say = say
+        self.results: dict[str, dict[str, Any]] = {}
+
+    def run(self, name: str, body: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        self.say(f"[{len(self.results) + 1}] {name}...")
+        started = time.perf_counter()
+        try:
+            counts = body()
+            ok = not counts.pop("_failed", False)
+            result = {"ok": ok, **counts}
+        except Exception as exc:  # noqa: BLE001 - one failed stage is reported, the others still run
+            result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        result["seconds"] = round(time.perf_counter() - started, 2)
+        self.results[name] = result
+        self.say(f"    {'ok' if result['ok'] else 'FAILED'} " + ", ".join(
+            f"{k}={v}" for k, v in result.items() if k not in ("ok", "seconds", "mentions", "alerts")))
+        return result
+
+    @property
+    def ok(self) -> bool:
+        return all(r["ok"] for r in self.results.values())
+
+
+def run(args: argparse.Namespace) -> int:
+    from veille.runtime.stack import LocalStack
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    slack = SlackCapture()
+    env = {f"VEILLE_{name}": DEMO_SECRET for name in SECRET_SETTINGS}
+    env["VEILLE_SLACK_WEBHOOK_URL"] = slack.url
+    stages = Stages(say)
+    stack = LocalStack(port=0, run_schedules=False, extra_env=env, progress=lambda m: say(f"    {m}"))
+    try:
+        say("Veille demo: the whole pipeline, offline, on the bundled sample")
+        stages.run("start", lambda: (stack.start(), {"api": stack.url})[1])
+        if stages.ok:
+            stages.run("fetch", lambda: _fetch(stack))
+            stages.run("intake", lambda: _intake(stack, args.samples / "forms"))
+            stages.run("stream", lambda: _stream(stack))
+            stages.run("classify", lambda: _classified(stack, slack))
+            stages.run("digest", lambda: _digest(stack, args.out))
+    finally:
+        stack.stop()
+        slack.close()
+    summary = _summary(stages)
+    (args.out / "demo-summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    _print_table(stages, summary)
+    say(f"\nwrote {args.out / 'demo-summary.json'}" + ("" if stages.ok else "; some stages FAILED (see above)"))
+    return 0 if stages.ok else 1
+
+
+def _fetch(stack: Any) -> dict[str, Any]:
+    result = stack.invoke_schedule("fetch_mentions") or {}
+    failed = result.get("failed_sources", []) or bool(stack.errors)
+    return {"fetched": result.get("fetched", 0), "matched": result.get("matched", 0),
+            "stored": result.get("stored", 0), "skipped": result.get("skipped", 0),
+            "failed_sources": len(result.get("failed_sources", [])), "_failed": failed or not result}
+
+
+def _intake(stack: Any, forms_dir: Path) -> dict[str, Any]:
+    import httpx
+
+    from chalicelib.intake.samples import sample_deliveries, sign
+
+    deliveries = sample_deliveries(forms_dir)
+    stored = answered = 0
+    errors: list[str] = []
+    with httpx.Client(base_url=stack.url, timeout=10) as client:
+        for delivery in deliveries:
+            extra = sign(delivery.provider, delivery.body, DEMO_SECRET, int(time.time()))
+            headers = {**delivery.headers, "content-type": delivery.content_type, **extra.get("headers", {})}
+            response = client.post(f"/webhooks/{delivery.provider}", content=delivery.body, headers=headers,
+                                    params=extra.get("params", {}))
+            if response.status_code == 200:
+                answered += 1
+                stored += int(bool(response.json().get("stored")))
+            else:
+                errors.append(f"{delivery.provider}: HTTP {response.status_code} {response.text[:200]}")
+    for error in errors:
+        print(f"    {error}", file=sys.stderr)
+    providers = sorted({d.provider for d in deliveries})
+    return {"deliveries": len(deliveries), "accepted": answered, "stored": stored, "providers": len(providers),
+            "_failed": bool(errors) or not deliveries}
+
+
+def _stream(stack: Any) -> dict[str, Any]:
+    stack.drain_stream(timeout_s=120)
+    stats = stack.poller.stats
+    return {"delivered": stats.delivered, "processed": stats.succeeded, "retried": stats.retried,
+            "failed": stats.failed, "_failed": stats.failed > 0 or stats.delivered == 0}
+
+
+def _all_mentions(stack: Any) -> list[Any]:
+    from datetime import timedelta
+
+    from chalicelib.config import get_config
+
+    today = datetime.now(UTC).date()
+    days = [(today - timedelta(days=n)).isoformat() for n in range(0, 30)]
+    mentions: list[Any] = []
+    for watch in get_config().watches:
+        mentions += list(stack.store.iter_mentions(watch.name, days))
+    return mentions
+
+
+def _classified(stack: Any, slack: SlackCapture) -> dict[str, Any]:
+    mentions = _all_mentions(stack)
+    labelled = [m for m in mentions if m.labels]
+    print(file=sys.stderr)
+    for mention in sorted(labelled, key=lambda m: -int(m.labels.get("urgency", 0))):
+        labels = mention.labels
+        flags = [f for f in ("complaint", "spam", "offensive", "lead", "needs_reply") if labels.get(f)]
+        why = "; ".join(f"{k}: {', '.join(v)}" for k, v in labels.get("why", {}).items() if v)
+        print(f"    {labels.get('urgency', 0):>3} {labels.get('lang', '?'):<5} {labels.get('sentiment', '?'):<8} "
+              f"{','.join(flags) or '-':<28} {mention.source:<15} {mention.quote(60)!r}", file=sys.stderr)
+        if why:
+            print(f"        why: {why[:150]}", file=sys.stderr)
+    urgent = [m for m in slack.messages if "urgent" in json.dumps(m).lower()]
+    return {"mentions": len(mentions), "labelled": len(labelled), "complaints": _count(labelled, "complaint"),
+            "leads": _count(labelled, "lead"), "needs_reply": _count(labelled, "needs_reply"),
+            "spam": _count(labelled, "spam"), "offensive": _count(labelled, "offensive"),
+            "alerts": len(slack.messages), "urgent_alerts": len(urgent),
+            "_failed": not labelled or len(labelled) != len(mentions)}
+
+
+def _count(mentions: list[Any], flag: str) -> int:
+    return sum(1 for m in mentions if m.labels.get(flag))
+
+
+def _digest(stack: Any, out: Path) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.config import get_config
+    from chalicelib.digest import build_digest, render_html, render_text
+
+    config = get_config()
+    watch = config.default_watch
+    zone = ZoneInfo(watch.timezone)
+    newest = max((m.created_at for m in _all_mentions(stack) if m.watch == watch.name), default=datetime.now(UTC))
+    date = newest.astimezone(zone).date().isoformat()
+    digest = build_digest(stack.store, config, watch.name, date)
+    (out / f"digest-{date}.json").write_text(json.dumps(digest, indent=2, ensure_ascii=False, default=str) + "\n")
+    (out / f"digest-{date}.html").write_text(render_html(digest), encoding="utf-8")
+    print("\n" + render_text(digest), file=sys.stderr)
+    totals = digest.get("totals", {})
+    return {"date": date, "watch": watch.name, "mentions": totals.get("mentions", totals.get("total", 0)),
+            "files": 2}
+
+
+def _summary(stages: Stages) -> dict[str, Any]:
+    counts = {name: {k: v for k, v in r.items()} for name, r in stages.results.items()}
+    flat = {
+        "fetched": counts.get("fetch", {}).get("fetched", 0),
+        "stored": counts.get("fetch", {}).get("stored", 0) + counts.get("intake", {}).get("stored", 0),
+        "delivered": counts.get("intake", {}).get("deliveries", 0),
+        "processed": counts.get("stream", {}).get("processed", 0),
+        "labelled": counts.get("classify", {}).get("labelled", 0),
+        "alerts": counts.get("classify", {}).get("alerts", 0),
+    }
+    return {"ok": stages.ok, **flat, "stages": counts, "generated_at": datetime.now(UTC).isoformat()}
+
+
+def _print_table(stages: Stages, summary: dict[str, Any]) -> None:
+    print(f"\n{'stage':<10} {'status':<7} {'seconds':>7}  counts")
+    for name, result in stages.results.items():
+        counts = ", ".join(f"{k}={v}" for k, v in result.items() if k not in ("ok", "seconds"))
+        print(f"{name:<10} {'ok' if result['ok'] else 'FAILED':<7} {result['seconds']:>7}  {counts}")
+    print(f"\ntotal: fetched={summary['fetched']} stored={summary['stored']} processed={summary['processed']} "
+          f"labelled={summary['labelled']} alerts={summary['alerts']}")

@@ -1,0 +1,160 @@
+"""Feed a DynamoDB Local stream to the stream handler exactly as Lambda's event source mapping would.
+
+Batches of up to ``batch_size`` records per shard, in order; the filter of the deployed mapping
+(INSERT of a mention item); partial batch failures retried from the first failed record up to
+``max_retries`` times; records that still fail go to the failure queue (a JSONL file, as the SQS
+on-failure destination does in AWS) and the shard moves on: a poison record never blocks it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from veille.runtime.lambda_shim import LambdaContext
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def insert_of_mention(record: dict[str, Any]) -> bool:
+    """The event filter of the deployed mapping: INSERTs of mention items only."""
+    keys = record.get("dynamodb", {}).get("Keys", {})
+    return record.get("eventName") == "INSERT" and keys.get("sk", {}).get("S") == "MENTION"
+
+
+def lambda_record(raw: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A Streams API record in the shape Lambda hands to the function."""
+    record = json.loads(json.dumps(raw, default=_jsonable))
+    record["eventSourceARN"] = stream_arn
+    return record
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, bytes | bytearray):
+        import base64
+
+        return base64.b64encode(value).decode()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+@dataclass
+class PollStats:
+    delivered: int = 0
+    succeeded: int = 0
+    retried: int = 0
+    failed: int = 0
+    filtered_out: int = 0
+    invocations: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+class StreamPoller:
+    """Reads every shard of a table's stream and invokes ``handler`` with Lambda-shaped batches."""
+
+    def __init__(self, streams_client: Any, stream_arn: str, handler: Handler, *, function_name: str,
+                 batch_size: int = 100, max_retries: int = 3, failure_log: Path | None = None) -> None:
+        self.client = streams_client
+        self.stream_arn = stream_arn
+        self.handler = handler
+        self.function_name = function_name
+        self.batch_size = batch_size
+        self.max_retries = max_retries
+        self.failure_log = failure_log
+        self.stats = PollStats()
+        self._iterators: dict[str, str | None] = {}
+        self._finished: set[str] = set()
+        self._lock = threading.Lock()
+
+    def poll_once(self) -> int:
+        """Read what is new on every shard and deliver it; return the number of records read."""
+        with self._lock:
+            shards = self._shards()
+            read = 0
+            for shard in shards:
+                shard_id = shard["ShardId"]
+                parent = shard.get("ParentShardId")
+                if shard_id in self._finished or (parent and parent in self._iterators and parent not in self._finished):
+                    continue
+                read += self._drain_shard(shard_id)
+            return read
+
+    def _shards(self) -> list[dict[str, Any]]:
+        shards: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"StreamArn": self.stream_arn}
+        while True:
+            answer = self.client.describe_stream(**kwargs)["StreamDescription"]
+            shards += answer.get("Shards", [])
+            last = answer.get("LastEvaluatedShardId")
+            if not last:
+                return shards
+            kwargs["ExclusiveStartShardId"] = last
+
+    def _drain_shard(self, shard_id: str) -> int:
+        iterator = self._iterators.get(shard_id)
+        if shard_id not in self._iterators:
+            iterator = self.client.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id,
+                                                      ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        read = 0
+        while iterator:
+            answer = self.client.get_records(ShardIterator=iterator, Limit=self.batch_size)
+            records = answer.get("Records", [])
+            iterator = answer.get("NextShardIterator")
+            self._iterators[shard_id] = iterator
+            if not records:
+                break
+            read += len(records)
+            batch = [lambda_record(r, self.stream_arn) for r in records]
+            kept = [r for r in batch if insert_of_mention(r)]
+            self.stats.filtered_out += len(batch) - len(kept)
+            if kept:
+                self.stats.delivered += len(kept)
+                self._deliver(kept)
+        if iterator is None:
+            self._finished.add(shard_id)
+        return read
+
+    def _invoke(self, records: list[dict[str, Any]]) -> set[str]:
+        """Invoke the handler; return the sequence numbers it reported failed (all, if it raised)."""
+        self.stats.invocations += 1
+        try:
+            answer = self.handler({"Records": records}, LambdaContext(self.function_name))
+        except Exception:  # noqa: BLE001 - a crashed invocation fails the whole batch, as in Lambda
+            return {r["dynamodb"]["SequenceNumber"] for r in records}
+        failures = (answer or {}).get("batchItemFailures", []) if isinstance(answer, dict) else []
+        return {f["itemIdentifier"] for f in failures}
+
+    def _deliver(self, records: list[dict[str, Any]]) -> None:
+        pending = records
+        for attempt in range(self.max_retries + 1):
+            failed = self._invoke(pending)
+            if not failed:
+                self.stats.succeeded += len(pending)
+                return
+            # As Lambda does with ReportBatchItemFailures: everything before the first failure is done.
+            first = next(i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failed)
+            self.stats.succeeded += first
+            pending = pending[first:]
+            if attempt < self.max_retries:
+                self.stats.retried += len(pending)
+        # Retries exhausted: the failed records go to the failure queue; the rest are redelivered once more.
+        poison = [r for r in pending if r["dynamodb"]["SequenceNumber"] in failed]
+        rest = [r for r in pending if r["dynamodb"]["SequenceNumber"] not in failed]
+        self._to_failure_queue(poison)
+        if rest:
+            self._deliver(rest)
+
+    def _to_failure_queue(self, records: list[dict[str, Any]]) -> None:
+        self.stats.failed += len(records)
+        self.stats.failures.extend(records)
+        if self.failure_log:
+            self.failure_log.parent.mkdir(parents=True, exist_ok=True)
+            with self.failure_log.open("a", encoding="utf-8") as out:
+                for record in records:
+                    out.write(json.dumps({"function": self.function_name, "record": record}) + "\n")

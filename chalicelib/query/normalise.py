@@ -1,0 +1,107 @@
+"""Case- and accent-insensitive text, and the way back to the original offsets.
+
+The normal form is NFKD, then casefold, then every combining mark removed. Each step works
+character by character, so the normal form of a text is the concatenation of the normal forms of
+its characters: that is what lets a match found in the normal form be mapped back to the original.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from bisect import bisect_right
+from functools import cache
+
+# Combining marks live in the BMP, the SMP and plane 14 (variation selectors); scanning those is
+# ~50 ms, paid once on first use rather than at import (cold starts import every module).
+_MARK_PLANES = (range(0x20000), range(0xE0000, 0xE1000))
+
+
+@cache
+def _marks() -> re.Pattern[str]:
+    """A regex class of every character the normal form drops.
+
+    Every character with a non-zero combining class is dropped, not only the Mn/Me ones: NFKD may
+    reorder those, and dropping them all keeps the normal form strictly character by character.
+    """
+    codepoints = [
+        cp
+        for plane in _MARK_PLANES
+        for cp in plane
+        if unicodedata.combining(chr(cp)) or unicodedata.category(chr(cp)) in ("Mn", "Me")
+    ]
+    ranges: list[str] = []
+    start = prev = codepoints[0]
+    for cp in [*codepoints[1:], sys.maxunicode + 2]:
+        if cp != prev + 1:
+            ranges.append(re.escape(chr(start)) if start == prev else f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+            start = cp
+        prev = cp
+    return re.compile("[" + "".join(ranges) + "]+")
+
+
+def normalise(text: str) -> str:
+    """The text in Veille's matching form: NFKD, casefolded, without combining marks.
+
+    "Élodie DÉÇUE" becomes "elodie decue". ASCII text (most of it) takes a fast path.
+    """
+    if text.isascii():
+        return text.lower()
+    return _marks().sub("", unicodedata.normalize("NFKD", text).casefold())
+
+
+def _normalise_char(char: str) -> str:
+    if char.isascii():
+        return char.lower()
+    return _marks().sub("", unicodedata.normalize("NFKD", char).casefold())
+
+
+class OffsetMap:
+    """Maps offsets in ``normalise(text)`` back to offsets in ``text``.
+
+    Built only for texts that matched. Only non-ASCII characters can change length when
+    normalised, so the map stores those (a breakpoint each) and treats the ASCII runs in between
+    as identity.
+    """
+
+    __slots__ = ("_lengths", "_norm_at", "_orig_at", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._orig_at: list[int] = []
+        self._norm_at: list[int] = []
+        self._lengths: list[int] = []
+        if text.isascii():
+            return
+        shift = 0  # normalised length minus original length, so far
+        for i, char in enumerate(text):
+            if char.isascii():
+                continue
+            length = len(_normalise_char(char))
+            self._orig_at.append(i)
+            self._norm_at.append(i + shift)
+            self._lengths.append(length)
+            shift += length - 1
+
+    def _original(self, pos: int) -> int:
+        """The original index of the character that produced normalised character ``pos``."""
+        k = bisect_right(self._norm_at, pos) - 1
+        if k < 0:
+            return pos
+        if pos < self._norm_at[k] + self._lengths[k]:
+            return self._orig_at[k]
+        return self._orig_at[k] + 1 + (pos - self._norm_at[k] - self._lengths[k])
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original ``(start, end)`` of the normalised slice ``[start, end)``.
+
+        The end swallows combining marks that follow the last character, so the quote of "café"
+        written as "cafe" + U+0301 keeps its accent.
+        """
+        orig_start = self._original(start)
+        orig_end = self._original(end - 1) + 1 if end > start else orig_start
+        text = self._text
+        while orig_end < len(text) and not text[orig_end].isascii() and not _normalise_char(text[orig_end]):
+            orig_end += 1
+        return orig_start, orig_end

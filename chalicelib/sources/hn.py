@@ -13,7 +13,15 @@ from chalicelib.errors import SourceError
 from chalicelib.models import Author, Mention
 from chalicelib.sources.base import FetchContext, FetchRequest, FetchResult, SourceConfig
 from chalicelib.sources.http import fetch_json
-from chalicelib.sources.text import Watermark, as_int, collect, next_cursor, parse_datetime, strip_html
+from chalicelib.sources.text import (
+    Watermark,
+    as_int,
+    collect,
+    fill_reach,
+    next_cursor,
+    parse_datetime,
+    strip_html,
+)
 
 DEFAULT_BASE_URL = "https://hn.algolia.com/api/v1"
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
@@ -47,8 +55,9 @@ class HackerNewsSource:
                 if watermark.at is not None:
                     # Inclusive, so same-second items are not lost; the seen ids drop the repeats.
                     params["numericFilters"] = f"created_at_i>={int(watermark.at.timestamp())}"
-                body = fetch_json(ctx.http, self.type, "GET", f"{base}/search_by_date", params=params,
-                                  timeout=config.timeout_s)
+                body = fetch_json(
+                    ctx.http, self.type, "GET", f"{base}/search_by_date", params=params, timeout=config.timeout_s
+                )
                 hits = _hits(body)
                 mentions, bad = collect(hits, lambda hit: _mention(hit, ctx.retention_days))
                 skipped += bad
@@ -61,7 +70,13 @@ class HackerNewsSource:
                 notes.append(f"stopped after {max_pages} pages for {term!r}; older hits were left")
         mentions = sorted(found.values(), key=lambda m: m.created_at, reverse=True)[:limit]
         if config.option("author_karma", True):
-            notes += _add_karma(ctx, base, mentions, int(config.option("max_karma_lookups", 20)), config.timeout_s)
+
+            def karma(handle: str) -> int | None:
+                user = fetch_json(ctx.http, self.type, "GET", f"{base}/users/{handle}", timeout=config.timeout_s)
+                return as_int(user.get("karma")) if isinstance(user, dict) else None
+
+            if failed := fill_reach(mentions, karma, int(config.option("max_reach_lookups", 20))):
+                notes.append(f"karma unavailable for {failed} author(s)")
         return FetchResult(mentions, next_cursor(request.cursor, watermark, mentions), skipped, notes)
 
 
@@ -110,23 +125,3 @@ def _mention(hit: dict[str, Any], retention_days: int) -> Mention:
         extra=extra,
         retention_days=retention_days,
     )
-
-
-def _add_karma(ctx: FetchContext, base: str, mentions: list[Mention], max_lookups: int, timeout: float) -> list[str]:
-    """Fill author reach with HN karma, one lookup per distinct author, bounded; failures become a note."""
-    handles = list(dict.fromkeys(m.author.handle for m in mentions if m.author.handle))[:max_lookups]
-    karma: dict[str, int] = {}
-    failed = 0
-    for handle in handles:
-        try:
-            user = fetch_json(ctx.http, "hn", "GET", f"{base}/users/{handle}", timeout=timeout)
-        except SourceError:
-            failed += 1
-            continue
-        value = as_int(user.get("karma")) if isinstance(user, dict) else None
-        if value is not None:
-            karma[handle] = value
-    for mention in mentions:
-        if mention.author.handle in karma:
-            mention.author.reach = karma[mention.author.handle]
-    return [f"karma unavailable for {failed} author(s)"] if failed else []

@@ -6,8 +6,10 @@ with ``Retry-After`` waits that long (capped) before the next try.
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
+import zlib
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ import stamina
 from chalicelib.errors import SourceError
 
 MAX_RETRY_AFTER_S = 30.0
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class RetryableHTTPError(Exception):
@@ -115,9 +118,13 @@ def api_error_detail(response: httpx.Response) -> str | None:
     if not isinstance(body, dict):
         return None
     error = body.get("error")
-    if isinstance(error, dict):
+    reason = body.get("error_name")
+    if isinstance(error, dict):  # Google: {"error": {"message": ..., "errors": [{"reason": "quotaExceeded"}]}}
+        details = error.get("errors")
+        if isinstance(details, list) and details and isinstance(details[0], dict):
+            reason = details[0].get("reason")
         error = error.get("message")
-    parts = [body.get("error_name"), body.get("error_message") or body.get("message") or error]
+    parts = [reason, body.get("error_message") or body.get("message") or error]
     detail = ": ".join(str(p) for p in parts if p)
     return detail[:300] or None
 
@@ -126,8 +133,11 @@ def decode_json(source: str, response: httpx.Response) -> Any:
     """The JSON body of a response; a non-JSON or truncated body is a SourceError naming the problem."""
     content_type = response.headers.get("content-type", "")
     try:
+        if response.content[:2] == GZIP_MAGIC:
+            # Stack Exchange may send gzip without Content-Encoding ("if it is missing, assume GZIP").
+            return json.loads(gzip.decompress(response.content))
         return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, gzip.BadGzipFile, EOFError, zlib.error) as exc:
         kind = "HTML" if "html" in content_type or response.text.lstrip().startswith("<") else "invalid JSON"
         raise SourceError(
             source, f"expected JSON from {response.request.url.host}, got {kind} ({exc.__class__.__name__})"

@@ -9,6 +9,7 @@ Both listings are newest first; paging stops at the watermark, the limit or ``ma
 
 from __future__ import annotations
 
+from base64 import b64encode
 from typing import Any, ClassVar
 
 from chalicelib.errors import SourceError
@@ -18,7 +19,7 @@ from chalicelib.sources.http import fetch_json
 from chalicelib.sources.text import Watermark, as_int, collect, parse_datetime, quoted, strip_html
 
 DEFAULT_BASE_URL = "https://oauth.reddit.com"
-DEFAULT_TOKEN_URL = "https://www.reddit.com/api/v1/access_token"
+DEFAULT_AUTH_URL = "https://www.reddit.com/api/v1/access_token"
 DEFAULT_USER_AGENT = "veille/0.1 (social listening; +https://github.com/veille)"
 WEB = "https://www.reddit.com"
 
@@ -60,7 +61,8 @@ class RedditSource:
             for sub in subreddits:
                 mark = Watermark.load(request.cursor.get(f"comments:{sub}"), request.since)
                 comments = [
-                    c for c in listing.walk(f"{base}/r/{sub}/comments", {}, mark, _comment)
+                    c
+                    for c in listing.walk(f"{base}/r/{sub}/comments", {}, mark, _comment)
                     if any(n in c.text.casefold() for n in needles)
                 ]
                 # The watermark follows every comment read, kept or not: they were all looked at.
@@ -73,11 +75,22 @@ class RedditSource:
         client_id = ctx.secret("VEILLE_REDDIT_CLIENT_ID")
         secret = ctx.secret("VEILLE_REDDIT_CLIENT_SECRET")
         if not client_id or not secret:
-            raise SourceError(self.type, "set VEILLE_REDDIT_CLIENT_ID and VEILLE_REDDIT_CLIENT_SECRET "
-                                         "(an approved Reddit OAuth app; see veille sources)")
-        token_url = str(config.option("token_url", DEFAULT_TOKEN_URL))
-        body = fetch_json(ctx.http, self.type, "POST", token_url, auth=(client_id, secret), headers=headers,
-                          data={"grant_type": "client_credentials"}, timeout=config.timeout_s)
+            raise SourceError(
+                self.type,
+                "set VEILLE_REDDIT_CLIENT_ID and VEILLE_REDDIT_CLIENT_SECRET "
+                "(an approved Reddit OAuth app; see veille sources)",
+            )
+        auth_url = str(config.option("auth_url", DEFAULT_AUTH_URL))
+        body = fetch_json(
+            ctx.http,
+            self.type,
+            "POST",
+            auth_url,
+            # HTTP Basic with the app's id and secret (build_request takes no auth=).
+            headers={**headers, "Authorization": "Basic " + b64encode(f"{client_id}:{secret}".encode()).decode()},
+            data={"grant_type": "client_credentials"},
+            timeout=config.timeout_s,
+        )
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise SourceError(self.type, "Reddit gave no access_token; check the OAuth app's id and secret")
@@ -87,8 +100,9 @@ class RedditSource:
 class _Listing:
     """Pages through a newest-first Reddit listing with ``after``, stopping at a watermark."""
 
-    def __init__(self, source: RedditSource, config: SourceConfig, ctx: FetchContext,
-                 headers: dict[str, str], limit: int) -> None:
+    def __init__(
+        self, source: RedditSource, config: SourceConfig, ctx: FetchContext, headers: dict[str, str], limit: int
+    ) -> None:
         self.config, self.ctx, self.headers, self.limit = config, ctx, headers, limit
         self.max_pages = int(config.option("max_pages", 5))
         self.skipped = 0
@@ -100,8 +114,9 @@ class _Listing:
         after: str | None = None
         for _ in range(self.max_pages):
             query = {**params, "limit": min(self.limit, 100), "raw_json": 1, **({"after": after} if after else {})}
-            body = fetch_json(self.ctx.http, "reddit", "GET", url, params=query, headers=self.headers,
-                              timeout=self.config.timeout_s)
+            body = fetch_json(
+                self.ctx.http, "reddit", "GET", url, params=query, headers=self.headers, timeout=self.config.timeout_s
+            )
             children, after = _children(body)
             mentions, bad = collect(children, lambda c: build(c, self.ctx.retention_days))
             self.skipped += bad

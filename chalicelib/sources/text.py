@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, TypeVar
 
+from chalicelib.errors import SourceError
 from chalicelib.models import Mention
 
 T = TypeVar("T")
@@ -191,3 +192,26 @@ def next_cursor(
 ) -> dict[str, Any]:
     """The cursor to save once ``mentions`` are stored: the previous one when nothing was returned."""
     return watermark.advance(mentions, stamp).dump() if mentions else dict(previous)
+
+
+def fill_reach(mentions: list[Mention], lookup: Callable[[str], int | None], max_lookups: int) -> int:
+    """Set each author's reach from ``lookup(handle)``, once per distinct handle, at most ``max_lookups``.
+
+    ``lookup`` raises SourceError for an author it cannot read; that author keeps no reach and the
+    failures are counted (returned) so the connector can say so in its notes instead of failing the run.
+    """
+    handles = list(dict.fromkeys(m.author.handle for m in mentions if m.author.handle))[:max_lookups]
+    reach: dict[str, int] = {}
+    failed = 0
+    for handle in handles:
+        try:
+            value = lookup(handle)
+        except SourceError:
+            failed += 1
+            continue
+        if value is not None:
+            reach[handle] = value
+    for mention in mentions:
+        if mention.author.handle in reach:
+            mention.author.reach = reach[mention.author.handle]
+    return failed

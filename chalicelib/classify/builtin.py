@@ -1,0 +1,218 @@
+"""The builtin backend: a hashed-feature linear model in pure Python (no numpy at runtime).
+
+Weights are int16, bucket-major (`k` columns per bucket), loaded with `array.frombytes` in a few
+milliseconds. Summed weights of each token's features are cached per token, so a text costs about
+one dict lookup per word plus its bigrams.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import zlib
+from array import array
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from chalicelib.classify import cues as rules
+from chalicelib.classify.features import featurize, normalise, token_features
+from chalicelib.classify.lang import looks_other, normalise_lang
+from chalicelib.classify.schema import ClassifyInput, Labels
+
+MODEL_DIR = Path(__file__).parent / "model"
+SENTIMENTS = ("negative", "neutral", "positive")
+FLAGS = ("complaint", "spam", "offensive", "lead", "needs_reply")
+CACHE_LIMIT = 300_000
+# Features too vague to explain anything on their own.
+HIDDEN = frozenset({"@user", "link", ",", ".", ":", "'", '"', "-", "…", "0", "00", "000", "0000"})
+
+
+def _sigmoid(z: float) -> float:
+    if z < -30:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _softmax(zs: Sequence[float]) -> list[float]:
+    top = max(zs)
+    exps = [math.exp(z - top) for z in zs]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def _display(feature: str) -> str:
+    """A feature as a reader sees it in `why`: "b:not happy" -> "not happy", "n:good" -> "not good"."""
+    kind, _, body = feature.partition(":")
+    if kind == "n":
+        return "NOT " + body
+    if kind == "t":
+        return {"question": "?", "mention": "@brand", "starts_mention": "@brand", "url": "link",
+                "exclaim": "!", "caps": "CAPS"}.get(body, body)
+    return body.replace("<s> ", "").replace(" </s>", "").replace("<user>", "@user").replace("<url>", "link")
+
+
+class LinearModel:
+    """Weights plus the per-token cache; `scores` gives raw head logits for one text."""
+
+    def __init__(self, model_dir: Path = MODEL_DIR) -> None:
+        spec = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+        self.k: int = spec["k"]
+        self.mask: int = (1 << spec["n_bits"]) - 1
+        self.scales: list[float] = spec["scales"]
+        self.biases: list[float] = spec["biases"]
+        self.heads: dict[str, Any] = spec["heads"]
+        self.version: str = spec["model_version"]
+        self.weights = array("h")
+        self.weights.frombytes((model_dir / "weights.bin").read_bytes())
+        if sys.byteorder == "big":
+            self.weights.byteswap()
+        if len(self.weights) != self.k * (self.mask + 1):
+            raise ValueError(f"{model_dir / 'weights.bin'} does not match model.json: retrain with make train")
+        self._zero = (0,) * self.k
+        self._cache: dict[str, tuple[tuple[int, ...], int]] = {}
+
+    def _row(self, feature: str) -> array[int]:
+        i = (zlib.crc32(feature.encode("utf-8")) & self.mask) * self.k
+        return self.weights[i : i + self.k]
+
+    def token_vector(self, tok: str) -> tuple[tuple[int, ...], int]:
+        """(summed int weights per column, number of features) of one token, cached."""
+        hit = self._cache.get(tok)
+        if hit is not None:
+            return hit
+        feats = token_features(tok)
+        vec = tuple(sum(col) for col in zip(*(self._row(f) for f in feats), strict=True))
+        if len(self._cache) >= CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[tok] = (vec, len(feats))
+        return vec, len(feats)
+
+    def logits(self, text: str) -> tuple[list[float], list[tuple[str, tuple[int, ...]]]]:
+        """Logits per column, and (feature, int weights) pairs for explanations."""
+        tokens, ctx = featurize(text)
+        parts: list[tuple[str, tuple[int, ...]]] = []
+        n = 0
+        for tok in tokens:
+            vec, count = self.token_vector(tok)
+            parts.append(("w:" + tok, vec))
+            n += count
+        for feat in ctx:
+            parts.append((feat, tuple(self._row(feat))))
+        n += len(ctx)
+        norm = 1.0 / math.sqrt(n) if n else 0.0
+        totals = [sum(col) for col in zip(*(vec for _, vec in parts), strict=True)] if parts else [0] * self.k
+        return [t * s * norm + b for t, s, b in zip(totals, self.scales, self.biases, strict=True)], parts
+
+    def top_features(self, parts: list[tuple[str, tuple[int, ...]]], col: int, minus: int | None = None,
+                     limit: int = 3) -> list[str]:
+        """The few features pushing column `col` up most (relative to `minus` for softmax heads)."""
+        scored: dict[str, float] = {}
+        for feat, vec in parts:
+            value = vec[col] - (vec[minus] if minus is not None else 0)
+            if value > 0 and not feat.startswith("len:"):
+                label = _display(feat)
+                if label and label not in HIDDEN:
+                    scored[label] = scored.get(label, 0.0) + value
+        return [f for f, _ in sorted(scored.items(), key=lambda kv: -kv[1])[:limit]]
+
+
+class BuiltinClassifier:
+    """Labels from the trained linear heads plus rule cues."""
+
+    name = "builtin"
+
+    def __init__(self, model: LinearModel | None = None) -> None:
+        self.model = model or LinearModel()
+        self.model_version = self.model.version
+
+    def classify(self, items: Sequence[ClassifyInput]) -> list[Labels]:
+        """Labels for each input, in order."""
+        return [self.classify_one(item) for item in items]
+
+    def _lang(self, item: ClassifyInput, logits: list[float]) -> str:
+        given = normalise_lang(item.lang)
+        if given:
+            return given
+        if looks_other(item.text):
+            return "other"
+        col = self.model.heads["lang_fr"]["col"]
+        return "fr" if logits[col] > 0 else "en"
+
+    def classify_one(self, item: ClassifyInput) -> Labels:
+        """Labels for one input."""
+        m = self.model
+        heads = m.heads
+        logits, parts = m.logits(item.text)
+        lang = self._lang(item, logits)
+        lowered = normalise(item.text)
+        sent_head = heads["sent_fr" if lang == "fr" else "sent_en"]
+        c0 = sent_head["col"]
+        probs = _softmax(logits[c0 : c0 + 3])
+        sentiment = SENTIMENTS[max(range(3), key=probs.__getitem__)]
+        scores = {s: round(p, 4) for s, p in zip(SENTIMENTS, probs, strict=True)}
+        flags: dict[str, bool] = {}
+        why: dict[str, list[str]] = {}
+        for flag in FLAGS:
+            head = heads[flag]
+            p = _sigmoid(logits[head["col"]])
+            scores[flag] = round(p, 4)
+            flags[flag] = p >= head["threshold"]
+            if flags[flag]:
+                why[flag] = m.top_features(parts, head["col"])
+        self._french_rules(lang, lowered, probs[0], flags, why)
+        found = rules.find_cues(lowered)
+        if found and (probs[0] > 0.3 or flags["complaint"]) and not flags["spam"]:
+            # An outage or a refund request aimed at a brand is a complaint even when phrased flatly.
+            if not flags["complaint"] and ("outage" in found or "refund" in found):
+                flags["complaint"] = True
+                why["complaint"] = []
+            if flags["complaint"]:
+                why["complaint"] = _merge(why["complaint"], found)
+        addressed = "<user>" in lowered
+        if not flags["needs_reply"] and flags["complaint"] and addressed and not flags["spam"]:
+            flags["needs_reply"] = True
+            why["needs_reply"] = ["complaint"]
+        if flags["needs_reply"]:
+            cues_reply = (["?"] if "?" in item.text else []) + (["@brand"] if addressed else [])
+            why["needs_reply"] = _merge(why.get("needs_reply", []), cues_reply)
+        if sentiment == "negative":
+            why["negative"] = m.top_features(parts, c0, minus=c0 + 2)
+        elif sentiment == "positive":
+            why["positive"] = m.top_features(parts, c0 + 2, minus=c0)
+        level = rules.urgency(probs[0], scores["complaint"] if not flags["complaint"] else max(scores["complaint"], 0.8),
+                              found, item.followers, item.engagement, flags["needs_reply"], flags["spam"])
+        scores["urgent"] = round(level / 100, 4)
+        if level >= 50:
+            reasons = list(found)
+            if rules.reach_points(item.followers) >= 12:
+                reasons.append(f"followers:{item.followers}")
+            if rules.engagement_points(item.engagement) >= 6:
+                reasons.append(f"engagement:{item.engagement}")
+            if sentiment == "negative":
+                reasons.append("negative")
+            if flags["complaint"]:
+                reasons.append("complaint")
+            why["urgent"] = reasons
+        return Labels(lang=lang, sentiment=sentiment, sentiment_score=round(probs[2] - probs[0], 4),  # type: ignore[arg-type]
+                      urgency=level, why=why, scores=scores, backend=self.name, model_version=m.version, **flags)
+
+    @staticmethod
+    def _french_rules(lang: str, lowered: str, p_negative: float, flags: dict[str, bool],
+                      why: dict[str, list[str]]) -> None:
+        """French complaint and insult cues where the heads saw little or no French data."""
+        if lang != "fr":
+            return
+        word = rules.first_match(rules.FR_COMPLAINT, lowered)
+        if word and not flags["complaint"] and p_negative >= 0.35:
+            flags["complaint"] = True
+            why["complaint"] = [word]
+        word = rules.first_match(rules.FR_OFFENSIVE, lowered)
+        if word and not flags["offensive"]:
+            flags["offensive"] = True
+            why["offensive"] = [word]
+
+
+def _merge(first: list[str], more: list[str]) -> list[str]:
+    return first + [x for x in more if x not in first]

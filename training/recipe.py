@@ -1,0 +1,98 @@
+"""The training recipe, shared by `training.train` and `bench/bench_classify.py` (which retrains per fold).
+
+Features come from `chalicelib.classify.features` (the exact code the runtime uses); each head is a
+scikit-learn logistic regression on those hashed features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+from chalicelib.classify.features import feature_indices
+
+N_BITS = 18
+SEED = 13
+
+# name -> config; C found on dev/CV sets (see docs/classifier.md)
+HEADS: dict[str, dict[str, Any]] = {
+    "sent_en": {"classes": ["negative", "neutral", "positive"], "C": 2.0},
+    "sent_fr": {"classes": ["negative", "neutral", "positive"], "C": 4.0},
+    "complaint": {"classes": ["complaint"], "C": 8.0},
+    "spam": {"classes": ["spam"], "C": 16.0},
+    "offensive": {"classes": ["offensive"], "C": 2.0},
+    "lead": {"classes": ["lead"], "C": 4.0},
+    "needs_reply": {"classes": ["needs_reply"], "C": 4.0},
+    "lang_fr": {"classes": ["fr"], "C": 4.0},
+}
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSON-lines file."""
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def matrix(texts: Iterable[str], n_bits: int = N_BITS) -> sparse.csr_matrix:
+    """Hashed feature matrix, each row's features valued 1/sqrt(count), duplicates summed."""
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for text in texts:
+        idx = feature_indices(text, n_bits)
+        value = 1.0 / math.sqrt(len(idx)) if idx else 0.0
+        indices.extend(idx)
+        data.extend([value] * len(idx))
+        indptr.append(len(indices))
+    m = sparse.csr_matrix(
+        (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(indptr) - 1, 1 << n_bits),
+    )
+    m.sum_duplicates()
+    return m
+
+
+def fit_head(x: sparse.csr_matrix, y: Sequence[int], c: float, multiclass: bool,
+             sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(coef [n_out, n_features], intercept [n_out]) of a class-balanced logistic regression."""
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED,
+                               solver="lbfgs" if multiclass else "liblinear")
+    model.fit(x, np.asarray(y), sample_weight=sample_weight)
+    return model.coef_.astype(np.float64), model.intercept_.astype(np.float64)
+
+
+def predict_scores(x: sparse.csr_matrix, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """Raw linear scores [n, n_out]."""
+    return np.asarray(x @ coef.T) + intercept
+
+
+def best_threshold(probs: np.ndarray, y: np.ndarray) -> float:
+    """Probability threshold with the best F1 of the positive class."""
+    best, best_t = -1.0, 0.5
+    for t in np.linspace(0.2, 0.8, 25):
+        pred = probs >= t
+        tp = float(np.sum(pred & (y == 1)))
+        f1 = 2 * tp / (float(np.sum(pred)) + float(np.sum(y == 1)) or 1.0)
+        if f1 > best:
+            best, best_t = f1, float(t)
+    return best_t
+
+
+def complaint_predict(x_train: sparse.csr_matrix, y_train: np.ndarray, x_test: sparse.csr_matrix,
+                      texts_test: Sequence[str]) -> np.ndarray:
+    """0/1 complaint predictions of the complaint head trained on (x_train, y_train): the bench's CV step."""
+    coef, intercept = fit_head(x_train, y_train, HEADS["complaint"]["C"], multiclass=False)
+    return (predict_scores(x_test, coef, intercept)[:, 0] >= 0).astype(int)

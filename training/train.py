@@ -1,0 +1,210 @@
+"""Train the builtin classifier and write its weights and metadata into chalicelib/classify/model/.
+
+    python -m training.train [--data ../shared/datasets] [--corrections FILE.jsonl] [--out DIR]
+
+Reproducible: fixed seed, deterministic hashing and solvers; metadata.json records the data files'
+sha256, the config, the dev scores and the weights' sha256.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from array import array
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score, recall_score
+
+from training.recipe import HEADS, N_BITS, SEED, best_threshold, fit_head, matrix, read_jsonl, sha256_file
+
+REPO = Path(__file__).resolve().parent.parent
+MODEL_DIR = REPO / "chalicelib" / "classify" / "model"
+LEAD_REPLY = Path(__file__).resolve().parent / "data" / "lead_reply.jsonl"
+SENT = ["negative", "neutral", "positive"]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def spam_split(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Deterministic 80/20 split of the spam rows (the bench scores the 20%)."""
+    rng = random.Random(SEED)
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    cut = int(len(order) * 0.8)
+    return [rows[i] for i in order[:cut]], [rows[i] for i in order[cut:]]
+
+
+def load_all(data: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every data file the recipe reads, by short name."""
+    files = {
+        "sent_en_train": "sentiment_en_train.jsonl", "sent_en_dev": "sentiment_en_dev.jsonl",
+        "sent_fr_train": "sentiment_fr_train.jsonl", "sent_fr_dev": "sentiment_fr_dev.jsonl",
+        "allocine": "reviews_fr_allocine.jsonl", "complaint": "complaint_en.jsonl",
+        "off_train": "offensive_en_train.jsonl", "off_dev": "offensive_en_dev.jsonl",
+        "spam_sms": "spam_sms_en.jsonl", "spam_yt": "spam_youtube_en.jsonl",
+        "toxic_fr": "toxic_fr_mlma.jsonl", "toxic_en": "toxic_en_mlma.jsonl",
+    }
+    missing = [f for f in files.values() if not (data / f).exists()]
+    if missing:
+        sys.exit(f"missing data files in {data}: {', '.join(missing)} (pass --data DIR)")
+    return {k: read_jsonl(data / f) for k, f in files.items()}
+
+
+def head_datasets(d: dict[str, list[dict[str, Any]]], corrections: list[dict[str, Any]]
+                  ) -> dict[str, dict[str, Any]]:
+    """Per head: train texts, labels, weights, and the dev set it is scored on."""
+    rng = random.Random(SEED)
+    lr = read_jsonl(LEAD_REPLY)
+    lr_train = [r for r in lr if r["split"] == "train"]
+    lr_test = [r for r in lr if r["split"] == "test"]
+    # Ordinary tweets are negatives for lead/needs_reply (a few may be real leads: accepted noise).
+    background = rng.sample(d["sent_en_train"], 1500) + rng.sample(d["sent_fr_train"], 600)
+    spam_train, spam_test = spam_split(d["spam_sms"] + d["spam_yt"])
+    alloc = [r for r in d["allocine"] if r["split"] != "test"]
+
+    out: dict[str, dict[str, Any]] = {
+        "sent_en": {"train": [(r["text"], SENT.index(r["label"])) for r in d["sent_en_train"]],
+                    "dev": [(r["text"], SENT.index(r["label"])) for r in d["sent_en_dev"]]},
+        "sent_fr": {"train": [(r["text"], SENT.index(r["label"])) for r in d["sent_fr_train"]]
+                    + [(r["text"], SENT.index(r["label"])) for r in alloc],
+                    "dev": [(r["text"], SENT.index(r["label"])) for r in d["sent_fr_dev"]]},
+        "complaint": {"train": [(r["text"], int(r["label"] == "complaint")) for r in d["complaint"]], "dev": []},
+        "spam": {"train": [(r["text"], int(r["label"] == "spam")) for r in spam_train],
+                 "dev": [(r["text"], int(r["label"] == "spam")) for r in spam_test]},
+        "offensive": {"train": [(r["text"], int(r["label"] == "offensive")) for r in d["off_train"]],
+                      "dev": [(r["text"], int(r["label"] == "offensive")) for r in d["off_dev"]]},
+        "lead": {"train": [(r["text"], r["labels"]["lead"]) for r in lr_train] + [(r["text"], 0) for r in background],
+                 "dev": [(r["text"], r["labels"]["lead"]) for r in lr_test]},
+        "needs_reply": {"train": [(r["text"], r["labels"]["needs_reply"]) for r in lr_train]
+                        + [(r["text"], 0) for r in background],
+                        "dev": [(r["text"], r["labels"]["needs_reply"]) for r in lr_test]},
+    }
+    fr_texts = [r["text"] for r in d["sent_fr_train"] + d["allocine"] + d["toxic_fr"]] + [
+        r["text"] for r in lr if r["lang"] == "fr"]
+    en_texts = [r["text"] for r in rng.sample(d["sent_en_train"], 6000) + d["complaint"] + d["toxic_en"]
+                + rng.sample(d["off_train"], 2000)] + [r["text"] for r in lr if r["lang"] == "en"]
+    out["lang_fr"] = {"train": [(t, 1) for t in fr_texts] + [(t, 0) for t in en_texts], "dev": []}
+    for head in out.values():
+        head["weight"] = [1.0] * len(head["train"])
+    _add_corrections(out, corrections)
+    return out
+
+
+def _add_corrections(out: dict[str, dict[str, Any]], corrections: list[dict[str, Any]]) -> None:
+    """User corrections join the training set of each head they label, with weight 3."""
+    for row in corrections:
+        text, labels = row["text"], row.get("labels", {})
+        lang = row.get("lang") or "en"
+        sentiment = labels.get("sentiment")
+        if sentiment in SENT:
+            head = out["sent_fr" if lang == "fr" else "sent_en"]
+            head["train"].append((text, SENT.index(sentiment)))
+            head["weight"].append(3.0)
+        for flag in ("complaint", "spam", "offensive", "lead", "needs_reply"):
+            if flag in labels and labels[flag] is not None:
+                out[flag]["train"].append((text, int(bool(labels[flag]))))
+                out[flag]["weight"].append(3.0)
+
+
+def score(name: str, y: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
+    """Dev scores of a head."""
+    if scores.shape[1] > 1:
+        pred = scores.argmax(1)
+        return {"macro_recall": round(float(recall_score(y, pred, average="macro")), 4),
+                "macro_f1": round(float(f1_score(y, pred, average="macro")), 4)}
+    pred = (_sigmoid(scores[:, 0]) >= threshold).astype(int)
+    return {"f1": round(float(f1_score(y, pred)), 4), "macro_f1": round(float(f1_score(y, pred, average="macro")), 4)}
+
+
+def train(data: Path, corrections_path: Path | None, out_dir: Path) -> dict[str, Any]:
+    """Train every head, write weights.bin + model.json + metadata.json, return the metadata."""
+    started = time.time()
+    d = load_all(data)
+    corrections = read_jsonl(corrections_path) if corrections_path else []
+    sets = head_datasets(d, corrections)
+    columns: list[np.ndarray] = []
+    biases: list[float] = []
+    heads_json: dict[str, Any] = {}
+    dev_scores: dict[str, Any] = {}
+    for name, cfg in HEADS.items():
+        texts, y = zip(*sets[name]["train"], strict=True)
+        x = matrix(texts)
+        multi = len(cfg["classes"]) > 1
+        coef, intercept = fit_head(x, y, cfg["C"], multi, np.asarray(sets[name]["weight"]))
+        threshold = 0.5
+        if sets[name]["dev"]:
+            dev_texts, dev_y = zip(*sets[name]["dev"], strict=True)
+            dev_scores_raw = np.asarray(matrix(dev_texts) @ coef.T) + intercept
+            dev_scores[name] = score(name, np.asarray(dev_y), dev_scores_raw, threshold)
+        heads_json[name] = {"classes": cfg["classes"], "kind": "softmax" if multi else "sigmoid",
+                            "col": len(columns), "threshold": threshold}
+        for row, b in zip(coef, intercept, strict=True):
+            columns.append(row)
+            biases.append(float(b))
+        print(f"{name}: {len(texts)} rows, dev {dev_scores.get(name)} ({time.time() - started:.0f}s)", flush=True)
+    return write_model(out_dir, columns, biases, heads_json, dev_scores, data, corrections_path)
+
+
+def quantize(columns: list[np.ndarray]) -> tuple[bytes, list[float]]:
+    """Interleave the columns (bucket-major) as little-endian int16 with one scale per column."""
+    w = np.stack(columns, axis=1)  # [n_buckets, k]
+    scales = np.maximum(np.abs(w).max(axis=0), 1e-9) / 32767.0
+    q = np.round(w / scales).astype("<i2")
+    return q.tobytes(), [float(s) for s in scales]
+
+
+def write_model(out_dir: Path, columns: list[np.ndarray], biases: list[float], heads: dict[str, Any],
+                dev_scores: dict[str, Any], data: Path, corrections: Path | None) -> dict[str, Any]:
+    """Write the three model files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    blob, scales = quantize(columns)
+    assert len(array("h", blob)) == len(columns) * (1 << N_BITS)
+    (out_dir / "weights.bin").write_bytes(blob)
+    data_files = sorted(p for p in data.glob("*.jsonl"))
+    used = {p.name: sha256_file(p) for p in data_files}
+    used["training/data/lead_reply.jsonl"] = sha256_file(LEAD_REPLY)
+    if corrections:
+        used[f"corrections:{corrections.name}"] = sha256_file(corrections)
+    weights_sha = sha256_file(out_dir / "weights.bin")
+    version = f"linear-{N_BITS}b-{weights_sha[:10]}"
+    model = {"n_bits": N_BITS, "k": len(columns), "scales": scales, "biases": biases, "heads": heads,
+             "model_version": version}
+    (out_dir / "model.json").write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    meta = {
+        "model_version": version,
+        "weights": {"file": "weights.bin", "sha256": weights_sha, "format": "int16 little-endian, bucket-major, "
+                    "k columns per bucket; float weight = int * scales[col]"},
+        "model_json_sha256": sha256_file(out_dir / "model.json"),
+        "data_files": used,
+        "seed": SEED,
+        "config": {"n_bits": N_BITS, "heads": {n: {k: v for k, v in c.items()} for n, c in HEADS.items()},
+                   "features": "chalicelib/classify/features.py: words, accent-stripped words, char 3-5-grams "
+                   "in word boundaries, bigrams, negation marking, text cues; value 1/sqrt(n_features)",
+                   "model": "sklearn LogisticRegression, class_weight=balanced (lbfgs multinomial / liblinear)"},
+        "dev_scores": dev_scores,
+    }
+    (out_dir / "metadata.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {out_dir} ({len(blob) / 1e6:.1f} MB weights), version {version}")
+    return meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description="Train Veille's builtin classifier.")
+    parser.add_argument("--data", type=Path, default=Path("../shared/datasets"), help="labelled data directory")
+    parser.add_argument("--corrections", type=Path, default=None, help="JSONL of user corrections to include")
+    parser.add_argument("--out", type=Path, default=MODEL_DIR, help="where to write the model files")
+    args = parser.parse_args(argv)
+    train(args.data, args.corrections, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -122,7 +122,7 @@ class _Listing:
             self.skipped += bad
             reached = False
             for mention in mentions:
-                if mark.is_before(mention.created_at):
+                if mark.reached(mention.created_at, mention.external_id):
                     reached = True
                     break
                 if mark.is_new(mention.created_at, mention.external_id):

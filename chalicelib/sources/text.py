@@ -157,8 +157,12 @@ class Watermark:
         return at == self.at and external_id not in self.seen
 
     def is_before(self, at: datetime) -> bool:
-        """True once a newest-first listing has gone past the watermark: time to stop paging."""
+        """True for an item older than the watermark."""
         return self.at is not None and at < self.at
+
+    def reached(self, at: datetime, external_id: str) -> bool:
+        """True once a newest-first listing gets to the last run's items: time to stop paging."""
+        return self.is_before(at) or (at == self.at and external_id in self.seen)
 
     def advance(self, mentions: Iterable[Mention], stamp: Callable[[Mention], datetime] | None = None) -> Watermark:
         """The watermark after storing ``mentions``: their newest time, unchanged when there are none."""

@@ -12,12 +12,16 @@ from typing import Any
 from chalice.app import Chalice, ConvertToMiddleware, CloudWatchEvent, DynamoDBEvent, Rate
 
 from chalicelib import handlers
+from chalicelib.api.rest import rest_bp
+from chalicelib.api.web import web_bp
 from chalicelib.observability import logger, metrics, tracer
 
 app = Chalice(app_name="veille")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler(capture_response=False)))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_blueprint(rest_bp)  # /mentions, /stats, /digest/{date}, /openapi.json (bearer token)
+app.register_blueprint(web_bp)  # /app (the inbox page) and /t/{id}/{action} (signed triage links)
 
 # Chalice needs the stream ARN at import time; infra/ overrides it with the real table's stream.
 STREAM_ARN = os.environ.get(

@@ -1,0 +1,465 @@
+"""The JSON API: the inbox's mentions, triage, daily stats and the digest, behind a bearer token.
+
+Routes are thin: authenticate, validate the request with pydantic, call one plain function, answer.
+The plain functions take their store and config as parameters, so unit tests pass in-memory fakes.
+Every error an input can cause leaves through :func:`error_response` (one mapping, no surprise 500).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hmac
+import json
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from chalice.app import Blueprint, Response
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from chalicelib.errors import ConfigError, StorageError, ThrottledError, VeilleError
+from chalicelib.models import Mention, Status, utcnow
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chalicelib.config import VeilleConfig
+    from chalicelib.store.repo import Store
+
+rest_bp = Blueprint(__name__)
+
+API_TOKEN_NAME = "VEILLE_API_TOKEN"  # noqa: S105 - the name of the secret, not its value
+DEFAULT_WINDOW_DAYS = 7
+MAX_WINDOW_DAYS = 92
+MAX_LIMIT = 200
+QUERY_PAGE = 100
+# A filter that matches little must not read a whole quarter in one request: after this many mentions
+# examined, the answer returns what it has and a cursor to go on from there.
+SCAN_BUDGET = 1000
+LABEL_FILTERS = ("complaint", "lead", "needs_reply", "spam", "offensive", "negative", "positive", "neutral")
+LabelFilter = Literal["complaint", "lead", "needs_reply", "spam", "offensive", "negative", "positive", "neutral"]
+Sentiment = Literal["positive", "neutral", "negative"]
+
+
+# -- errors -----------------------------------------------------------------------------------------
+class ApiError(VeilleError):
+    """An answer other than 200 that the API gives on purpose, with its status and message."""
+
+    status = 400
+
+    def __init__(self, message: str, *, status: int | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status or self.status
+        self.headers: dict[str, str | list[str]] = {**(headers or {})}
+
+
+class NotFoundError(ApiError):
+    status = 404
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if part != "__root__") or "(body)"
+
+
+def error_response(exc: Exception) -> Response:
+    """The one mapping from what can go wrong to an HTTP answer."""
+    if isinstance(exc, ValidationError):
+        fields = [{"field": _field_name(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        message = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        return Response({"error": "invalid request", "message": message, "fields": fields}, status_code=400)
+    if isinstance(exc, ApiError):
+        return Response({"error": str(exc)}, status_code=exc.status, headers=exc.headers)
+    if isinstance(exc, ThrottledError):
+        return Response({"error": "the database is busy; retry in a few seconds"}, status_code=503,
+                        headers={"Retry-After": "5"})
+    if isinstance(exc, StorageError | ConfigError):
+        from chalicelib.observability import logger
+
+        logger.exception("api request failed")
+        return Response({"error": f"service unavailable: {exc}"}, status_code=503)
+    raise exc
+
+
+# -- authentication -----------------------------------------------------------------------------------
+def configured_token() -> str | None:
+    """The API token (VEILLE_API_TOKEN: environment locally, SSM SecureString in AWS), or None."""
+    from chalicelib.secrets import get_secret
+
+    return get_secret(API_TOKEN_NAME)
+
+
+def check_bearer(authorization: str | None, token: str | None) -> None:
+    """Accept a request whose ``Authorization: Bearer`` matches the token, compared in constant time.
+
+    Without a configured token the API is closed (503), never open.
+    """
+    if not token:
+        raise ApiError(f"the API is closed: set {API_TOKEN_NAME} (a long random string) and restart", status=503)
+    challenge = {"WWW-Authenticate": 'Bearer realm="veille"'}
+    scheme, _, given = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise ApiError("missing bearer token: send 'Authorization: Bearer <VEILLE_API_TOKEN>'", status=401,
+                       headers=challenge)
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiError("invalid bearer token", status=401, headers={**challenge, "WWW-Authenticate":
+                       'Bearer realm="veille", error="invalid_token"'})
+
+
+def api_view(*, auth: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a route: check the token, then turn every expected error into its answer."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(**kwargs: Any) -> Any:
+            try:
+                if auth:
+                    request = rest_bp.current_request
+                    check_bearer(request.headers.get("authorization"), configured_token())
+                return view(**kwargs)
+            except (ValidationError, VeilleError) as exc:
+                return error_response(exc)
+
+        return wrapped
+
+    return decorate
+
+
+def query_params() -> dict[str, str]:
+    """The request's query string, without empty values (an empty filter means no filter)."""
+    params: Mapping[str, str] = rest_bp.current_request.query_params or {}
+    return {k: params[k] for k in params if params[k] != ""}
+
+
+# -- request and answer models ------------------------------------------------------------------------
+def _known_range(value: date) -> date:
+    if not 2000 <= value.year <= 2999:
+        raise ValueError("use a date between 2000-01-01 and 2999-12-31")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_known_range)]
+
+
+class MentionQuery(BaseModel):
+    """``GET /mentions`` query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    watch: str | None = Field(default=None, max_length=40)
+    status: Status | None = None
+    label: LabelFilter | None = None
+    source: str | None = Field(default=None, max_length=100)
+    since: Day | None = None
+    until: Day | None = None
+    text: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, max_length=1000)
+
+
+class StatsQuery(BaseModel):
+    """``GET /stats`` query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    watch: str | None = Field(default=None, max_length=40)
+    days: int = Field(default=14, ge=1, le=MAX_WINDOW_DAYS)
+    until: Day | None = None
+
+
+class DigestQuery(BaseModel):
+    """``GET /digest/{date}`` path and query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: Day
+    watch: str | None = Field(default=None, max_length=40)
+
+
+class LabelCorrections(BaseModel):
+    """What a user may correct in a mention's labels; unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentiment: Sentiment | None = None
+    complaint: bool | None = None
+    lead: bool | None = None
+    needs_reply: bool | None = None
+    spam: bool | None = None
+    offensive: bool | None = None
+    urgency: int | None = Field(default=None, ge=0, le=100)
+    lang: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+
+
+class MentionPatch(BaseModel):
+    """``PATCH /mentions/{id}`` body: at least one of status, labels (corrections) and note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status | None = None
+    labels: LabelCorrections | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class Cursor(BaseModel):
+    """Where a page of ``GET /mentions`` stopped: the day, and the index key of the last mention read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    d: date
+    k: str = Field(max_length=200, pattern=r"^[0-9T:.+\-Z]{10,40}#[A-Za-z0-9_:\-]{1,100}$")
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    raw = json.dumps(cursor.model_dump(mode="json"), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> Cursor:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return Cursor.model_validate_json(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise ApiError("cursor: not a cursor this API gave; pass the 'next' value of the previous page") from exc
+
+
+# -- plain functions ---------------------------------------------------------------------------------------
+def effective_labels(mention: Mention) -> dict[str, Any]:
+    """The classifier's labels with the user's corrections on top."""
+    return {**(mention.labels or {}), **(mention.corrections or {})}
+
+
+def mention_json(mention: Mention) -> dict[str, Any]:
+    """A mention as the API shows it: every field, its UTC day, and its labels after corrections."""
+    data = mention.model_dump(mode="json")
+    data["day"] = mention.day
+    data["effective_labels"] = effective_labels(mention)
+    return data
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for case- and accent-insensitive search."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def has_label(mention: Mention, label: str) -> bool:
+    labels = effective_labels(mention)
+    if label in ("negative", "positive", "neutral"):
+        return labels.get("sentiment") == label
+    return bool(labels.get(label))
+
+
+def mention_filter(query: MentionQuery) -> Callable[[Mention], bool]:
+    """The predicate a mention must pass to be listed."""
+    needle = fold(query.text) if query.text else None
+
+    def keep(mention: Mention) -> bool:
+        if query.status and mention.status != query.status:
+            return False
+        if query.source and query.source not in (mention.source, mention.source_key) \
+                and not mention.source.startswith(query.source + ":"):
+            return False
+        if query.label and not has_label(mention, query.label):
+            return False
+        if needle:
+            haystack = " ".join(x for x in (mention.title, mention.text, mention.author.handle,
+                                            mention.author.name) if x)
+            if needle not in fold(haystack):
+                return False
+        return True
+
+    return keep
+
+
+def resolve_watch(config: VeilleConfig, name: str | None) -> str:
+    """The watch named, or the config's default; an unknown name is a 400 listing the known ones."""
+    if not name:
+        return config.default_watch.name
+    if name not in {w.name for w in config.watches}:
+        known = ", ".join(w.name for w in config.watches)
+        raise ApiError(f"watch: unknown watch {name!r}; known watches: {known}")
+    return name
+
+
+def _index_key(mention: Mention) -> str:
+    return f"{mention.created_at.isoformat()}#{mention.id}"
+
+
+def _start_key(watch: str, day: date, index_key: str) -> dict[str, Any]:
+    from chalicelib.store import schema
+
+    mention = index_key.rpartition("#")[2]
+    return {**schema.mention_key(mention), schema.GSI1_PK: schema.watch_day_key(watch, day.isoformat()),
+            schema.GSI1_SK: index_key}
+
+
+def _window(since: date | None, until: date | None, today: date) -> list[date]:
+    until = until or today
+    since = since or until - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    if since > until:
+        raise ApiError("since: must not be after until")
+    span = (until - since).days + 1
+    if span > MAX_WINDOW_DAYS:
+        raise ApiError(f"since: the window is {span} days; ask for at most {MAX_WINDOW_DAYS} at a time")
+    return [until - timedelta(days=i) for i in range(span)]
+
+
+def list_mentions(store: Store, config: VeilleConfig, query: MentionQuery, *, today: date | None = None,
+                  budget: int = SCAN_BUDGET) -> dict[str, Any]:
+    """One page of a watch's mentions, newest first, filtered; ``next`` is the cursor of the following page.
+
+    Reads the watch-by-day index one day at a time (never a Scan) and stops after ``budget`` mentions
+    examined, so a rare filter answers a short page with a cursor instead of running long.
+    """
+    watch = resolve_watch(config, query.watch)
+    days = _window(query.since, query.until, today or utcnow().date())
+    keep = mention_filter(query)
+    start_index, start_key = 0, None
+    if query.cursor:
+        cursor = decode_cursor(query.cursor)
+        if cursor.d not in days:
+            raise ApiError("cursor: it belongs to another window; repeat the same filters as the previous page")
+        start_index, start_key = days.index(cursor.d), _start_key(watch, cursor.d, cursor.k)
+    items: list[Mention] = []
+    next_cursor: str | None = None
+    for examined, (day, mention, more) in enumerate(_walk(store, watch, days[start_index:], start_key), 1):
+        if keep(mention):
+            items.append(mention)
+        if len(items) >= query.limit or examined >= budget:
+            if more:
+                next_cursor = encode_cursor(Cursor(d=day, k=_index_key(mention)))
+            break
+    return {"watch": watch, "since": days[-1].isoformat(), "until": days[0].isoformat(),
+            "items": [mention_json(m) for m in items], "next": next_cursor}
+
+
+def _walk(store: Store, watch: str, days: list[date], start_key: dict[str, Any] | None,
+          ) -> Iterator[tuple[date, Mention, bool]]:
+    """(day, mention, whether anything may follow) for each mention of the days, newest first."""
+    for position, day in enumerate(days):
+        key = start_key if position == 0 else None
+        while True:
+            page, key = store.mentions_of_day(watch, day.isoformat(), limit=QUERY_PAGE, start_key=key)
+            for index, mention in enumerate(page):
+                more = index < len(page) - 1 or key is not None or position < len(days) - 1
+                yield day, mention, more
+            if not key:
+                break
+
+
+def get_mention(store: Store, mention_id: str) -> dict[str, Any]:
+    mention = store.get_mention(mention_id) if 0 < len(mention_id) <= 100 else None
+    if mention is None:
+        raise NotFoundError(f"no mention {mention_id!r}")
+    return mention_json(mention)
+
+
+def patch_mention(store: Store, mention_id: str, patch: MentionPatch) -> dict[str, Any]:
+    """Apply a triage change; corrections are merged into earlier ones."""
+    if patch.status is None and patch.labels is None and patch.note is None:
+        raise ApiError("(body): send at least one of status, labels, note")
+    current = store.get_mention(mention_id) if 0 < len(mention_id) <= 100 else None
+    if current is None:
+        raise NotFoundError(f"no mention {mention_id!r}")
+    corrections = None
+    if patch.labels is not None:
+        corrections = {**(current.corrections or {}), **patch.labels.model_dump(exclude_none=True)}
+    updated = store.update_mention(mention_id, status=patch.status, note=patch.note, corrections=corrections)
+    if updated is None:
+        raise NotFoundError(f"no mention {mention_id!r}")
+    return mention_json(updated)
+
+
+def daily_stats(store: Store, config: VeilleConfig, query: StatsQuery, *, today: date | None = None,
+                ) -> dict[str, Any]:
+    """Per-day counts for the charts, oldest day first; hidden and spam mentions count only as ``hidden``."""
+    watch = resolve_watch(config, query.watch)
+    until = query.until or (today or utcnow().date())
+    days = [until - timedelta(days=i) for i in range(query.days - 1, -1, -1)]
+    series = []
+    for day in days:
+        row = dict.fromkeys(("total", "positive", "neutral", "negative", "complaints", "leads", "needs_reply",
+                             "replied", "hidden"), 0)
+        for mention in store.iter_mentions(watch, [day.isoformat()]):
+            labels = effective_labels(mention)
+            if mention.status == "hidden" or labels.get("spam"):
+                row["hidden"] += 1
+                continue
+            row["total"] += 1
+            sentiment = labels.get("sentiment")
+            if sentiment in ("positive", "neutral", "negative"):
+                row[sentiment] += 1
+            row["complaints"] += int(bool(labels.get("complaint")))
+            row["leads"] += int(bool(labels.get("lead")))
+            row["needs_reply"] += int(bool(labels.get("needs_reply")) and mention.status in ("new", "to_reply"))
+            row["replied"] += int(mention.status == "replied")
+        series.append({"date": day.isoformat(), **row})
+    return {"watch": watch, "days": series}
+
+
+def digest(store: Store, config: VeilleConfig, query: DigestQuery, *, html: bool) -> dict[str, Any] | str:
+    """The digest of a watch for a day, as data or as the e-mail's HTML."""
+    from chalicelib.digest import build_digest, render_html
+    from chalicelib.digest.send import production_links
+
+    watch = resolve_watch(config, query.watch)
+    built = build_digest(store, config, watch, query.day)
+    return render_html(built, links=production_links(utcnow())) if html else built
+
+
+# -- routes ------------------------------------------------------------------------------------------------
+def _store() -> Store:
+    from chalicelib.store import get_store
+
+    return get_store()
+
+
+def _config() -> VeilleConfig:
+    from chalicelib.config import get_config
+
+    return get_config()
+
+
+@rest_bp.route("/mentions", methods=["GET"])
+@api_view()
+def list_mentions_route() -> dict[str, Any]:
+    return list_mentions(_store(), _config(), MentionQuery.model_validate(query_params()))
+
+
+@rest_bp.route("/mentions/{mention_id}", methods=["GET"])
+@api_view()
+def get_mention_route(mention_id: str) -> dict[str, Any]:
+    return get_mention(_store(), mention_id)
+
+
+@rest_bp.route("/mentions/{mention_id}", methods=["PATCH"])
+@api_view()
+def patch_mention_route(mention_id: str) -> dict[str, Any]:
+    patch = MentionPatch.model_validate_json(rest_bp.current_request.raw_body or b"")
+    return patch_mention(_store(), mention_id, patch)
+
+
+@rest_bp.route("/stats", methods=["GET"])
+@api_view()
+def stats_route() -> dict[str, Any]:
+    return daily_stats(_store(), _config(), StatsQuery.model_validate(query_params()))
+
+
+@rest_bp.route("/digest/{date}", methods=["GET"])
+@api_view()
+def digest_route(date: str) -> Any:
+    query = DigestQuery.model_validate({**query_params(), "day": date})
+    html = "text/html" in (rest_bp.current_request.headers.get("accept") or "")
+    answer = digest(_store(), _config(), query, html=html)
+    if isinstance(answer, str):
+        return Response(answer, headers={"Content-Type": "text/html; charset=utf-8"})
+    return answer
+
+
+@rest_bp.route("/openapi.json", methods=["GET"])
+@api_view(auth=False)
+def openapi_route() -> dict[str, Any]:
+    from chalicelib.api.openapi import openapi_document
+
+    return openapi_document()

@@ -1,0 +1,62 @@
+"""Fillout: JSON ``{formId, formName, submission: {submissionId, submissionTime, questions, ...}}``.
+
+Fillout signs nothing: the webhook URL carries ``?token=<VEILLE_FILLOUT_TOKEN>`` (or the request an
+``X-Veille-Token`` header, which Fillout's webhook settings can add).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from chalicelib.intake import signing
+from chalicelib.intake.bodies import ident, json_object, lst, obj, opt_str, render, when
+from chalicelib.intake.model import Delivery
+from chalicelib.intake.providers import build_delivery
+
+SETTING = "VEILLE_FILLOUT_TOKEN"
+CONTENT_TYPES = frozenset({"application/json"})
+
+
+def verify(
+    raw: bytes,
+    headers: Mapping[str, str],
+    secret: str,
+    now: datetime,
+    *,
+    query: Mapping[str, str] | None = None,
+    tolerance_s: int = 300,
+) -> None:
+    """Raise SignatureError unless the URL token (or X-Veille-Token header) is the configured token."""
+    signing.check_token(headers, query, secret)
+
+
+def parse(raw: bytes, content_type: str) -> Delivery:
+    """A Fillout submission as a delivery; an ``email`` URL parameter counts as the respondent's email."""
+    body = json_object(raw)
+    submission = obj(body.get("submission"), "submission")
+    items: list[tuple[str, str, str]] = []
+    for index, question in enumerate(lst(submission.get("questions"), "submission.questions")):
+        where = f"submission.questions[{index}]"
+        question = obj(question, where)
+        items.append(
+            (
+                opt_str(question.get("name"), f"{where}.name") or "",
+                opt_str(question.get("type"), f"{where}.type") or "",
+                render(question.get("value")),
+            )
+        )
+    email = None
+    for index, parameter in enumerate(lst(submission.get("urlParameters"), "submission.urlParameters")):
+        parameter = obj(parameter, f"submission.urlParameters[{index}]")
+        if parameter.get("name") == "email":
+            email = opt_str(parameter.get("value"), f"submission.urlParameters[{index}].value")
+    return build_delivery(
+        "fillout",
+        response_id=ident(submission.get("submissionId"), "submission.submissionId"),
+        form_id=opt_str(body.get("formId"), "formId"),
+        form_name=opt_str(body.get("formName"), "formName"),
+        submitted_at=when(submission.get("submissionTime"), "submission.submissionTime"),
+        items=items,
+        email=email,
+    )

@@ -1,0 +1,86 @@
+"""Jotform: ``multipart/form-data`` (or url-encoded) with the answers as JSON in ``rawRequest``.
+
+Jotform signs nothing: the webhook URL carries ``?token=<VEILLE_JOTFORM_TOKEN>`` (or the request an
+``X-Veille-Token`` header). Labels come from the ``pretty`` part ("Label:value, Label:value"), which
+splits badly on values holding ", ", so each label is found by its value rather than by splitting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from chalicelib.intake import signing
+from chalicelib.intake.bodies import ident, json_object, media_type, multipart, opt_str, render, urlencoded
+from chalicelib.intake.model import Delivery
+from chalicelib.intake.providers import build_delivery
+
+SETTING = "VEILLE_JOTFORM_TOKEN"
+CONTENT_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+_QUESTION = re.compile(r"^q(\d+)_(.+)$")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def verify(
+    raw: bytes,
+    headers: Mapping[str, str],
+    secret: str,
+    now: datetime,
+    *,
+    query: Mapping[str, str] | None = None,
+    tolerance_s: int = 300,
+) -> None:
+    """Raise SignatureError unless the URL token (or X-Veille-Token header) is the configured token."""
+    signing.check_token(headers, query, secret)
+
+
+def _label_from_pretty(pretty: str, value: str) -> str | None:
+    index = pretty.find(":" + value)
+    if index <= 0:
+        return None
+    start = pretty.rfind(", ", 0, index)
+    label = pretty[start + 2 if start >= 0 else 0 : index].strip()
+    return label if label and ":" not in label and len(label) <= 200 else None
+
+
+def _label_from_key(name: str) -> str:
+    words = _CAMEL.sub(" ", name).replace("_", " ").strip()
+    return words[:1].upper() + words[1:].lower()
+
+
+def _value(value: Any) -> tuple[str, str]:
+    """(kind, text) of a Jotform answer; a {first, last} object is the name widget."""
+    if isinstance(value, dict) and ("first" in value or "last" in value):
+        return "name", " ".join(
+            render(value.get(k)) for k in ("prefix", "first", "middle", "last", "suffix") if render(value.get(k))
+        ).strip()
+    return "", render(value)
+
+
+def parse(raw: bytes, content_type: str) -> Delivery:
+    """A Jotform submission as a delivery."""
+    form = multipart(raw, content_type) if media_type(content_type) == "multipart/form-data" else urlencoded(raw)
+    answers = json_object(form.get("rawRequest", "").encode("utf-8"), "rawRequest")
+    pretty = form.get("pretty", "")
+    questions: list[tuple[int, str, Any]] = []
+    for key, value in answers.items():
+        match = _QUESTION.match(key)
+        if match:
+            questions.append((int(match.group(1)), match.group(2), value))
+    items: list[tuple[str, str, str]] = []
+    for _, name, value in sorted(questions, key=lambda q: q[0]):
+        kind, text = _value(value)
+        if not text:
+            continue
+        label = _label_from_pretty(pretty, text) or _label_from_key(name)
+        items.append((label, kind or name, text))
+    return build_delivery(
+        "jotform",
+        response_id=ident(form.get("submissionID"), "submissionID"),
+        form_id=opt_str(form.get("formID"), "formID"),
+        form_name=opt_str(form.get("formTitle"), "formTitle"),
+        submitted_at=None,  # Jotform sends no submission time: the time of receipt stands in.
+        items=items,
+    )

@@ -1,0 +1,68 @@
+"""Tally: ``Tally-Signature: <base64 HMAC-SHA256 of the raw body>`` (no prefix); JSON ``FORM_RESPONSE``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from chalicelib.intake import signing
+from chalicelib.intake.bodies import first, ident, json_object, lst, obj, opt_str, render, when
+from chalicelib.intake.model import Delivery
+from chalicelib.intake.providers import build_delivery
+
+SETTING = "VEILLE_TALLY_SECRET"
+CONTENT_TYPES = frozenset({"application/json"})
+HEADER = "Tally-Signature"
+SKIPPED_TYPES = frozenset({"HIDDEN_FIELDS", "CALCULATED_FIELDS", "PAYMENT", "SIGNATURE", "FILE_UPLOAD"})
+
+
+def signature(raw: bytes, secret: str) -> str:
+    return signing.hmac_base64(secret, raw)
+
+
+def verify(
+    raw: bytes,
+    headers: Mapping[str, str],
+    secret: str,
+    now: datetime,
+    *,
+    query: Mapping[str, str] | None = None,
+    tolerance_s: int = 300,
+) -> None:
+    """Raise SignatureError unless the header is the body's HMAC under ``secret``."""
+    signing.check(signing.required_header(headers, HEADER), signature(raw, secret), HEADER)
+
+
+def _value(field: dict[str, Any], where: str) -> str:
+    value = field.get("value")
+    options = field.get("options")
+    if isinstance(options, list):
+        # Choice fields carry option ids in ``value``; show the options' text.
+        names = {str(o.get("id")): o.get("text") for o in options if isinstance(o, dict)}
+        chosen = value if isinstance(value, list) else [value]
+        return render([names.get(str(v), v) for v in chosen if not isinstance(v, dict | list)])
+    return render(value)
+
+
+def parse(raw: bytes, content_type: str) -> Delivery:
+    """A Tally ``FORM_RESPONSE`` event as a delivery."""
+    body = json_object(raw)
+    data = obj(body.get("data"), "data")
+    items: list[tuple[str, str, str]] = []
+    for index, field in enumerate(lst(data.get("fields"), "data.fields")):
+        where = f"data.fields[{index}]"
+        field = obj(field, where)
+        kind = opt_str(field.get("type"), f"{where}.type") or ""
+        if kind in SKIPPED_TYPES:
+            continue
+        label = opt_str(field.get("label"), f"{where}.label") or opt_str(field.get("key"), f"{where}.key") or ""
+        items.append((label, kind, _value(field, where)))
+    return build_delivery(
+        "tally",
+        response_id=ident(first(data, "responseId", "submissionId") or body.get("eventId"), "data.responseId"),
+        form_id=opt_str(data.get("formId"), "data.formId"),
+        form_name=opt_str(data.get("formName"), "data.formName"),
+        submitted_at=when(first(data, "createdAt") or body.get("createdAt"), "data.createdAt"),
+        items=items,
+    )

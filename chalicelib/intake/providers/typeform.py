@@ -1,0 +1,86 @@
+"""Typeform: ``Typeform-Signature: sha256=<base64 HMAC-SHA256 of the raw body>``; JSON ``form_response``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from chalicelib.intake import signing
+from chalicelib.intake.bodies import first, ident, json_object, lst, obj, opt_obj, opt_str, render, when
+from chalicelib.intake.model import Delivery
+from chalicelib.intake.providers import build_delivery
+
+SETTING = "VEILLE_TYPEFORM_SECRET"
+CONTENT_TYPES = frozenset({"application/json"})
+HEADER = "Typeform-Signature"
+
+
+def signature(raw: bytes, secret: str) -> str:
+    return "sha256=" + signing.hmac_base64(secret, raw)
+
+
+def verify(
+    raw: bytes,
+    headers: Mapping[str, str],
+    secret: str,
+    now: datetime,
+    *,
+    query: Mapping[str, str] | None = None,
+    tolerance_s: int = 300,
+) -> None:
+    """Raise SignatureError unless the header is the body's HMAC under ``secret``."""
+    signing.check(signing.required_header(headers, HEADER), signature(raw, secret), HEADER)
+
+
+def _answer_value(answer: dict[str, Any]) -> str:
+    kind = answer.get("type")
+    if kind == "choice":
+        choice = opt_obj(answer.get("choice"), "choice")
+        return render(first(choice, "label", "other"))
+    if kind == "choices":
+        choices = opt_obj(answer.get("choices"), "choices")
+        return render([*lst(choices.get("labels"), "choices.labels"), choices.get("other")])
+    if isinstance(kind, str) and kind in answer:
+        return render(answer[kind])
+    return ""
+
+
+def parse(raw: bytes, content_type: str) -> Delivery:
+    """A Typeform ``form_response`` event as a delivery; labels come from the form definition."""
+    body = json_object(raw)
+    response = obj(body.get("form_response"), "form_response")
+    definition = opt_obj(response.get("definition"), "form_response.definition")
+    titles: dict[str, tuple[str, str]] = {}
+    for index, field in enumerate(lst(definition.get("fields"), "form_response.definition.fields")):
+        field = obj(field, f"form_response.definition.fields[{index}]")
+        field_id = opt_str(field.get("id"), f"form_response.definition.fields[{index}].id")
+        if field_id:
+            title = opt_str(field.get("title"), f"form_response.definition.fields[{index}].title") or ""
+            titles[field_id] = (title, opt_str(field.get("type"), "type") or "")
+    items: list[tuple[str, str, str]] = []
+    for index, answer in enumerate(lst(response.get("answers"), "form_response.answers")):
+        where = f"form_response.answers[{index}]"
+        answer = obj(answer, where)
+        field = opt_obj(answer.get("field"), f"{where}.field")
+        field_id = opt_str(field.get("id"), f"{where}.field.id") or ""
+        title, field_type = titles.get(field_id, ("", opt_str(field.get("type"), f"{where}.field.type") or ""))
+        kind = opt_str(answer.get("type"), f"{where}.type") or ""
+        items.append(
+            (
+                title or opt_str(field.get("ref"), f"{where}.field.ref") or field_id,
+                f"{kind} {field_type}",
+                _answer_value(answer),
+            )
+        )
+    hidden = opt_obj(response.get("hidden"), "form_response.hidden")
+    return build_delivery(
+        "typeform",
+        response_id=ident(first(response, "token", "response_id") or body.get("event_id"), "form_response.token"),
+        form_id=opt_str(first(response, "form_id") or definition.get("id"), "form_response.form_id"),
+        form_name=opt_str(definition.get("title"), "form_response.definition.title"),
+        submitted_at=when(response.get("submitted_at"), "form_response.submitted_at"),
+        items=items,
+        email=opt_str(hidden.get("email"), "form_response.hidden.email"),
+        name=opt_str(hidden.get("name"), "form_response.hidden.name"),
+    )

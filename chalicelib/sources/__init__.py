@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.sources.base import Source
 
+# type name -> "module:Class"; modules are imported on first use only, to keep cold starts small.
 SOURCE_TYPES: dict[str, str] = {
+    "hn": "chalicelib.sources.hn:HackerNewsSource",
+    "reddit": "chalicelib.sources.reddit:RedditSource",
+    "bluesky": "chalicelib.sources.bluesky:BlueskySource",
+    "mastodon": "chalicelib.sources.mastodon:MastodonSource",
+    "stackexchange": "chalicelib.sources.stackexchange:StackExchangeSource",
+    "github": "chalicelib.sources.github:GitHubSource",
+    "youtube": "chalicelib.sources.youtube:YouTubeSource",
+    "appstore": "chalicelib.sources.appstore:AppStoreSource",
     "rss": "chalicelib.sources.rss:RssSource",
     "google-alerts": "chalicelib.sources.rss:RssSource",
 }
@@ -22,7 +31,7 @@ class UnknownSourceError(ValueError):
 
 
 def get_source(name: str) -> Source:
-    """The connector for a source type."""
+    """The connector for a source type, imported now; UnknownSourceError lists the valid types."""
     try:
         target = SOURCE_TYPES[name]
     except KeyError:

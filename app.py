@@ -41,6 +41,11 @@ def classify_mentions(event: DynamoDBEvent) -> dict[str, Any]:
     return handlers.classify_stream(event.to_dict(), event.context)
 
 
+@app.schedule(Rate(1, unit=Rate.HOURS), name="send_digests")
+def send_digests(event: CloudWatchEvent) -> dict[str, Any]:
+    return handlers.send_digests()
+
+
 @app.route("/health", methods=["GET"])
 def health() -> dict[str, Any]:
     return handlers.health()

@@ -35,6 +35,13 @@ def classify_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process_stream(event, context, get_store(), classifier, react_to_labels)
 
 
+def send_digests() -> dict[str, Any]:
+    """Scheduled hourly: send each brand watch's digest once, at its local digest hour."""
+    from chalicelib.digest.send import send_due_digests
+
+    return send_due_digests()
+
+
 def health() -> dict[str, Any]:
     """GET /health: version, table status, and each source's last run, success and error."""
     from chalicelib.store import get_store

@@ -50,18 +50,38 @@ def is_urgent_complaint(labels: dict[str, Any], threshold: int) -> bool:
 def urgent_alert(mention: Mention, labels: dict[str, Any], watch: WatchConfig, link: str | None = None) -> Alert:
     """The alert of one urgent complaint: the quoted text, why it was flagged, the author's reach, the link."""
     author = mention.author.handle or mention.author.name
-    item = AlertItem(id=mention.id, source=mention.source, url=mention.url, author=author,
-                     reach=mention.author.reach, quote=mention.quote(), why=why_lines(labels),
-                     urgency=int(labels.get("urgency") or 0))
+    item = AlertItem(
+        id=mention.id,
+        source=mention.source,
+        url=mention.url,
+        author=author,
+        reach=mention.author.reach,
+        quote=mention.quote(),
+        why=why_lines(labels),
+        urgency=int(labels.get("urgency") or 0),
+    )
     who = f"{author} ({mention.author.reach:,} followers)" if author and mention.author.reach else (author or "someone")
-    return Alert(kind="urgent", key=mention.id, watch=watch.name,
-                 title=f"Urgent complaint about {watch.name} on {mention.source}",
-                 summary=f"{who} complained (urgency {item.urgency}/100). Reply within {watch.reply_target_hours} h.",
-                 items=[item], link=link)
+    return Alert(
+        kind="urgent",
+        key=mention.id,
+        watch=watch.name,
+        title=f"Urgent complaint about {watch.name} on {mention.source}",
+        summary=f"{who} complained (urgency {item.urgency}/100). Reply within {watch.reply_target_hours} h.",
+        items=[item],
+        link=link,
+    )
 
 
-def react(mention: Mention, labels: dict[str, Any], first_time: bool, *, store: Any, config: VeilleConfig,
-          channels_for: Callable[[WatchConfig], Sequence[Channel]], now: datetime) -> None:
+def react(
+    mention: Mention,
+    labels: dict[str, Any],
+    first_time: bool,
+    *,
+    store: Any,
+    config: VeilleConfig,
+    channels_for: Callable[[WatchConfig], Sequence[Channel]],
+    now: datetime,
+) -> None:
     """Alert on an urgent complaint (once) and count negative mentions towards crisis detection.
 
     Both steps run even if one fails; the first error is then re-raised so that the stream retries
@@ -89,10 +109,11 @@ def react(mention: Mention, labels: dict[str, Any], first_time: bool, *, store: 
             crisis_store: CrisisStore = store
             if first_time:
                 crisis.record_negative(crisis_store, watch.name, mention.created_at)
-            if now - mention.created_at <= CRISIS_RECENT:
-                if crisis.check_crisis(crisis_store, watch.name, mention.created_at, watch.crisis_min_count,
-                                       get_channels()):
-                    metrics.add_metric(name="CrisisDetected", unit="Count", value=1)
+            recent = now - mention.created_at <= CRISIS_RECENT
+            if recent and crisis.check_crisis(
+                crisis_store, watch.name, mention.created_at, watch.crisis_min_count, get_channels()
+            ):
+                metrics.add_metric(name="CrisisDetected", unit="Count", value=1)
         except Exception as exc:  # noqa: BLE001 - the urgent alert must still go out
             logger.error("crisis detection failed", extra={"watch": watch.name, "error": str(exc)})
             errors.append(exc)
@@ -115,5 +136,4 @@ def react_to_labels(mention: Mention, labels: dict[str, Any], first_time: bool) 
     from chalicelib.notify import channels_for
     from chalicelib.store import get_store
 
-    react(mention, labels, first_time, store=get_store(), config=get_config(), channels_for=channels_for,
-          now=utcnow())
+    react(mention, labels, first_time, store=get_store(), config=get_config(), channels_for=channels_for, now=utcnow())

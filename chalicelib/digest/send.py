@@ -1,0 +1,146 @@
+"""Send each brand watch's digest once, at its local morning hour.
+
+The hourly schedule calls :func:`send_due_digests`. A watch is due when its local time is at or
+after ``digest_hour``; the digest sent that morning covers the previous local day. A conditional
+mark (``store.put_once("digest", "<watch>#<date>")``) makes the send exactly-once even when the
+schedule fires twice; if every configured channel fails, the mark is removed so the next hour retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.config import VeilleConfig, WatchConfig
+from chalicelib.digest.render import Links
+from chalicelib.models import utcnow
+from chalicelib.observability import logger, metrics
+
+TRIAGE_LINK_DAYS = 7
+
+# A sender gets the watch, the digest, its HTML and its text; returns False when it is not configured.
+Sender = Callable[[WatchConfig, dict[str, Any], str, str], bool]
+
+
+def due_date(watch: WatchConfig, now: datetime) -> date | None:
+    """The local day whose digest is due at ``now`` (yesterday, once the digest hour has come), else None."""
+    local = now.astimezone(ZoneInfo(watch.timezone))
+    if local.hour < watch.digest_hour:
+        return None
+    return local.date() - timedelta(days=1)
+
+
+def _email(watch: WatchConfig, digest: dict[str, Any], html: str, text: str) -> bool:
+    from chalicelib.notify import send_digest_email
+
+    return send_digest_email(digest, html, text, to=list(watch.email_to))
+
+
+def _slack(watch: WatchConfig, digest: dict[str, Any], html: str, text: str) -> bool:
+    from chalicelib.notify import send_digest_slack
+
+    return watch.slack and send_digest_slack(digest)
+
+
+def _sns(watch: WatchConfig, digest: dict[str, Any], html: str, text: str) -> bool:
+    from chalicelib.notify import publish_digest_sns
+
+    return watch.sns and publish_digest_sns(digest)
+
+
+DEFAULT_SENDERS: dict[str, Sender] = {"email": _email, "slack": _slack, "sns": _sns}
+
+
+def production_links(now: datetime) -> Links | None:
+    """Signed triage links valid for a week, or None when no link secret is configured."""
+    from chalicelib.errors import VeilleError
+    from chalicelib.links import sign_triage_link
+
+    expires_at = int((now + timedelta(days=TRIAGE_LINK_DAYS)).timestamp())
+    try:
+        sign_triage_link("probe", "replied", expires_at=expires_at)
+    except VeilleError:
+        logger.warning("no link secret: digests go out without one-click triage links")
+        return None
+    return lambda mention_id, action: sign_triage_link(mention_id, action, expires_at=expires_at)
+
+
+def send_digest(
+    store: Any,
+    config: VeilleConfig,
+    watch: WatchConfig,
+    day: date,
+    *,
+    now: datetime,
+    senders: dict[str, Sender],
+    links: Links | None,
+) -> dict[str, str]:
+    """Build, render and send one digest; return each channel's outcome (sent, off, or the error)."""
+    from chalicelib.digest.build import build_digest
+    from chalicelib.digest.render import render_html, render_text
+
+    digest = build_digest(store, config, watch.name, day, now=now)
+    html, text = render_html(digest, links=links), render_text(digest)
+    outcome: dict[str, str] = {}
+    for name, sender in senders.items():
+        try:
+            outcome[name] = "sent" if sender(watch, digest, html, text) else "off"
+        except Exception as exc:  # noqa: BLE001 - one failing channel must not stop the others
+            logger.warning("digest channel failed", extra={"watch": watch.name, "channel": name, "error": str(exc)})
+            outcome[name] = f"failed: {type(exc).__name__}"
+    return outcome
+
+
+def send_due_digests(
+    *,
+    now: datetime | None = None,
+    store: Any = None,
+    config: VeilleConfig | None = None,
+    senders: dict[str, Sender] | None = None,
+    links: Links | None | bool = True,
+) -> dict[str, Any]:
+    """Send every brand watch's due digest exactly once; return what was sent, skipped or failed.
+
+    ``links=True`` (the default) signs real triage links when a link secret is configured.
+    """
+    if store is None:
+        from chalicelib.store import get_store
+
+        store = get_store()
+    if config is None:
+        from chalicelib.config import get_config
+
+        config = get_config()
+    now = now or utcnow()
+    senders = DEFAULT_SENDERS if senders is None else senders
+    triage_links: Links | None = production_links(now) if links is True else (links or None)
+    result: dict[str, Any] = {"sent": {}, "already_sent": [], "not_due": [], "failed": {}}
+    for watch in config.watches:
+        if watch.competitor:
+            continue
+        day = due_date(watch, now)
+        if day is None:
+            result["not_due"].append(watch.name)
+            continue
+        key = f"{watch.name}#{day.isoformat()}"
+        if not store.put_once("digest", key, {"watch": watch.name, "date": day.isoformat()}, ttl_days=60):
+            result["already_sent"].append(key)
+            continue
+        try:
+            outcome = send_digest(store, config, watch, day, now=now, senders=senders, links=triage_links)
+        except Exception as exc:  # noqa: BLE001 - forget the mark so the next hour retries, then go on
+            store.forget_once("digest", key)
+            logger.error("digest could not be built", extra={"watch": watch.name, "error": str(exc)})
+            result["failed"][key] = f"build: {type(exc).__name__}: {exc}"
+            continue
+        tried = [v for v in outcome.values() if v != "off"]
+        if tried and all(v.startswith("failed") for v in tried):
+            store.forget_once("digest", key)
+            result["failed"][key] = outcome
+            metrics.add_metric(name="DigestsFailed", unit="Count", value=1)
+        else:
+            result["sent"][key] = outcome
+            metrics.add_metric(name="DigestsSent", unit="Count", value=1)
+    return result

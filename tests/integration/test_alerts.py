@@ -1,0 +1,175 @@
+"""Urgent-complaint and crisis alerts on DynamoDB Local: each goes out exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.alerts import Alert
+from chalicelib.config import VeilleConfig, parse_config
+from chalicelib.crisis import COUNTER
+from chalicelib.models import Author, Mention, Span, WatchMatch
+from chalicelib.notify import NotifyError, slack_channel
+from chalicelib.pipeline.react import react
+from tests.unit.test_notify_support import SlackCapture, running_slack
+
+
+@pytest.fixture
+def slack_server() -> Iterator[SlackCapture]:
+    with running_slack() as capture:
+        yield capture
+
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 3, 10, 14, 20, tzinfo=UTC)
+CONFIG = """
+[[watch]]
+name = "acme"
+query = "acme"
+urgency_threshold = 70
+crisis_min_count = 3
+"""
+
+
+def config() -> VeilleConfig:
+    return parse_config(CONFIG)
+
+
+def labels(**flags: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "lang": "en",
+        "sentiment": "negative",
+        "sentiment_score": -0.8,
+        "complaint": False,
+        "spam": False,
+        "offensive": False,
+        "lead": False,
+        "needs_reply": False,
+        "urgency": 10,
+        "why": {},
+        "scores": {},
+        "backend": "test",
+        "model_version": "0",
+    }
+    base.update(flags)
+    return base
+
+
+def mention(n: int, text: str, created_at: datetime, **label_flags: Any) -> Mention:
+    start = text.find("acme")
+    return Mention(
+        source="reddit",
+        external_id=str(n),
+        text=text,
+        created_at=created_at,
+        url=f"https://reddit.example/{n}",
+        author=Author(handle=f"user{n}", reach=1000 * n),
+        matches=[WatchMatch(watch="acme", spans=[Span(start=start, end=start + 4, term="acme")])],
+        labels=labels(**label_flags),
+    )
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.alerts: list[Alert] = []
+        self.fail = False
+
+    def __call__(self, alert: Alert) -> None:
+        if self.fail:
+            raise NotifyError("channel down")
+        self.alerts.append(alert)
+
+
+def test_urgent_complaint_alerts_once_across_redelivery(store: Any, slack_server: SlackCapture) -> None:
+    # Given an urgent complaint, stored and labelled
+    m = mention(
+        7,
+        "acme charged me twice and support ignores me, I want a refund now",
+        NOW - timedelta(minutes=5),
+        complaint=True,
+        urgency=88,
+        why={"complaint": ["charged me twice", "refund"]},
+    )
+    store.put_mention(m)
+    first = store.set_labels(m.id, m.labels)
+    channels = [slack_channel(slack_server.url)]
+
+    # When the stream delivers it, then redelivers it (first_time is now False) twice
+    for first_time in (first, store.set_labels(m.id, m.labels), False):
+        react(m, m.labels or {}, first_time, store=store, config=config(), channels_for=lambda w: channels, now=NOW)
+
+    # Then Slack got exactly one message quoting the text, the why, the reach and the link
+    assert len(slack_server.bodies) == 1
+    body = slack_server.texts()
+    assert "acme charged me twice" in body
+    assert "complaint: charged me twice, refund" in body
+    assert "7,000 followers" in body
+    assert "https://reddit.example/7" in body
+
+
+def test_a_complaint_below_the_threshold_does_not_alert(store: Any) -> None:
+    m = mention(1, "acme is a bit slow today", NOW, complaint=True, urgency=40)
+    recorder = Recorder()
+    react(m, m.labels or {}, True, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+    assert recorder.alerts == []
+
+
+def test_urgent_alert_is_retried_when_every_channel_failed(store: Any) -> None:
+    m = mention(2, "acme deleted all my projects!!", NOW, complaint=True, urgency=95)
+    recorder = Recorder()
+    recorder.fail = True
+    with pytest.raises(NotifyError):
+        react(m, m.labels or {}, True, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+    recorder.fail = False
+    react(m, m.labels or {}, False, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+    react(m, m.labels or {}, False, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+    assert [a.kind for a in recorder.alerts] == ["urgent"]
+
+
+def test_crisis_alert_once_per_episode(store: Any) -> None:
+    # Given a quiet fortnight: one negative mention every 12 hours
+    hour = NOW.replace(minute=0)
+    for h in range(12, 14 * 24 + 1, 12):
+        store.add_to_counter("acme", COUNTER, hour - timedelta(hours=h))
+    recorder = Recorder()
+
+    def deliver(n: int, at: datetime, first_time: bool = True, urgency: int = 20) -> None:
+        m = mention(n, f"acme is down again, number {n}", at, urgency=urgency)
+        store.put_mention(m)
+        react(
+            m,
+            m.labels or {},
+            first_time,
+            store=store,
+            config=config(),
+            channels_for=lambda w: [recorder],
+            now=at + timedelta(minutes=1),
+        )
+
+    # When negative mentions pour in over two consecutive hours (and one is redelivered)
+    for n, minute in enumerate((1, 5, 9, 12, 30), start=1):
+        deliver(n, hour - timedelta(hours=1) + timedelta(minutes=minute), urgency=10 * n)
+    deliver(5, hour - timedelta(minutes=30), first_time=False)
+    for n, minute in enumerate((2, 4, 6), start=10):
+        deliver(n, hour + timedelta(minutes=minute))
+
+    # Then one crisis alert for the episode, raised on the third mention of its first hour (the threshold),
+    # quoting the most urgent mentions seen then
+    crises = [a for a in recorder.alerts if a.kind == "crisis"]
+    assert len(crises) == 1
+    assert crises[0].key == f"acme#{(hour - timedelta(hours=1)):%Y-%m-%dT%H}"
+    assert [i.urgency for i in crises[0].items] == [30, 20, 10]
+    assert store.counters("acme", COUNTER, hour - timedelta(hours=1), hour - timedelta(hours=1)) == {
+        f"{hour - timedelta(hours=1):%Y-%m-%dT%H}": 5
+    }
+
+    # When the count falls back for an hour, then rises again: a new episode, a second alert
+    later = hour + timedelta(hours=2)
+    for n, minute in enumerate((1, 2, 3), start=20):
+        deliver(n, later + timedelta(minutes=minute))
+    crises = [a for a in recorder.alerts if a.kind == "crisis"]
+    assert len(crises) == 2 and crises[1].key == f"acme#{later:%Y-%m-%dT%H}"

@@ -1,0 +1,296 @@
+"""The daily digest on DynamoDB Local: what a founder reads the morning after."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chalicelib.config import VeilleConfig, parse_config
+from chalicelib.dedupe import fingerprint
+from chalicelib.digest import build_digest, render_html, render_text, slack_blocks
+from chalicelib.models import Author, Mention, Span, WatchMatch
+
+pytestmark = pytest.mark.integration
+
+CONFIG = """
+[[watch]]
+name = "acme"
+query = "acme"
+timezone = "Europe/Paris"
+reply_target_hours = 24
+competitors = ["rival"]
+crisis_min_count = 3
+
+[[watch]]
+name = "rival"
+query = "rival"
+competitor = true
+"""
+DAY = "2026-03-09"  # Paris is UTC+1: the local day runs from 2026-03-08T23:00Z to 2026-03-09T23:00Z
+NOW = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)  # 08:00 in Paris
+HOSTILE = "acme <script>alert('x')</script> & <!channel> <b>bold</b>"
+
+
+def config() -> VeilleConfig:
+    return parse_config(CONFIG)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def seed(
+    store: Any,
+    key: str,
+    created: str,
+    text: str = "acme is fine",
+    *,
+    watch: str = "acme",
+    source: str = "reddit",
+    reach: int | None = None,
+    status: str = "new",
+    changed: str | None = None,
+    corrections: dict[str, Any] | None = None,
+    fp: str | None = None,
+    **flags: Any,
+) -> Mention:
+    labels: dict[str, Any] = {
+        "lang": "en",
+        "sentiment": "neutral",
+        "complaint": False,
+        "spam": False,
+        "offensive": False,
+        "lead": False,
+        "needs_reply": False,
+        "urgency": 10,
+        "why": {},
+    }
+    labels.update(flags)
+    start = max(0, text.find(watch))
+    m = Mention(
+        source=source,
+        external_id=key,
+        text=text,
+        created_at=at(created),
+        url=f"https://{source}.example/{key}",
+        author=Author(handle=key, reach=reach),
+        labels=labels,
+        status=status,  # type: ignore[arg-type]
+        status_changed_at=at(changed) if changed else None,
+        corrections=corrections,
+        fingerprint=fp,
+        matches=[WatchMatch(watch=watch, spans=[Span(start=start, end=start + len(watch), term=watch)])],
+    )
+    assert store.put_mention(m)
+    return m
+
+
+@pytest.fixture
+def seeded(store: Any) -> dict[str, Mention]:
+    story = fingerprint("acme raises a seed round to replace spreadsheets for small teams")
+    ms = {
+        # Local 23:30 the day before: not today's, but an unanswered complaint from the backlog.
+        "old": seed(
+            store,
+            "old",
+            "2026-03-08T22:30:00",
+            "acme lost my invoices",
+            complaint=True,
+            sentiment="negative",
+            urgency=60,
+        ),
+        # Local 00:30: today's first mention (UTC day before).
+        "first": seed(
+            store,
+            "first",
+            "2026-03-08T23:30:00",
+            "acme billing is broken again",
+            complaint=True,
+            sentiment="negative",
+            urgency=80,
+            reach=500,
+        ),
+        "question": seed(
+            store,
+            "question",
+            "2026-03-09T10:00:00",
+            "does acme export to csv?",
+            needs_reply=True,
+            status="to_reply",
+            source="hn",
+        ),
+        "lead": seed(
+            store,
+            "lead",
+            "2026-03-09T12:00:00",
+            "looking for something like acme for my team of 40",
+            lead=True,
+            sentiment="positive",
+            reach=25000,
+            source="hn",
+        ),
+        "spam": seed(store, "spam", "2026-03-09T13:00:00", "acme cheap pills", spam=True),
+        "rude": seed(
+            store, "rude", "2026-03-09T13:30:00", "acme is run by idiots", offensive=True, sentiment="negative"
+        ),
+        "story1": seed(
+            store,
+            "story1",
+            "2026-03-09T14:00:00",
+            "acme raises a seed round to replace spreadsheets for small teams",
+            source="rss",
+            fp=story,
+        ),
+        "story2": seed(
+            store,
+            "story2",
+            "2026-03-09T15:00:00",
+            "acme raises a seed round to replace spreadsheets for small teams",
+            source="hn",
+            fp=story,
+        ),
+        "corrected": seed(
+            store,
+            "corrected",
+            "2026-03-09T16:00:00",
+            "acme, great, another outage",
+            sentiment="positive",
+            corrections={"sentiment": "negative"},
+        ),
+        "replied": seed(
+            store,
+            "replied",
+            "2026-03-09T08:00:00",
+            "acme sync fails",
+            complaint=True,
+            sentiment="negative",
+            status="replied",
+            changed="2026-03-09T12:00:00",
+        ),
+        "hostile": seed(
+            store,
+            "hostile",
+            "2026-03-09T17:00:00",
+            HOSTILE,
+            complaint=True,
+            sentiment="negative",
+            why={"complaint": ["<!here>"]},
+        ),
+        # Local 23:59 today, and 00:10 tomorrow.
+        "last": seed(store, "last", "2026-03-09T22:59:00", "acme at midnight"),
+        "tomorrow": seed(store, "tomorrow", "2026-03-09T23:10:00", "acme tomorrow", complaint=True),
+        # Last week: replied after 24 hours.
+        "lastweek": seed(
+            store,
+            "lastweek",
+            "2026-02-27T10:00:00",
+            "acme import failed",
+            complaint=True,
+            status="replied",
+            changed="2026-02-28T10:00:00",
+        ),
+    }
+    for n, created in enumerate(["2026-03-09T09:00:00", "2026-03-09T20:00:00", "2026-03-09T23:30:00"]):
+        seed(store, f"rival{n}", created, "rival is nice", watch="rival")
+    for n in range(7):
+        seed(store, f"trend{n}", f"2026-03-05T1{n}:00:00", "acme again")
+    return ms
+
+
+def ids(items: list[dict[str, Any]]) -> list[str]:
+    return [i["id"] for i in items]
+
+
+def test_digest_counts_the_local_day_and_hides_spam(store: Any, seeded: dict[str, Mention]) -> None:
+    digest = build_digest(store, config(), "acme", DAY, now=NOW)
+    assert digest["watch"] == "acme" and digest["date"] == DAY
+    # first, question, lead, spam, rude, story1, story2, corrected, replied, hostile, last
+    assert digest["totals"]["mentions"] == 11
+    assert digest["totals"]["shown"] == 9
+    assert digest["hidden"] == {"spam": 1, "offensive": 1, "by_user": 0, "total": 2}
+    assert {s["source"]: s["count"] for s in digest["by_source"]} == {"reddit": 5, "hn": 3, "rss": 1}
+    # The user's correction wins: "corrected" counts as negative.
+    assert digest["sentiment"] == {"positive": 1, "neutral": 4, "negative": 4, "unlabelled": 0}
+    assert digest["trend"]["previous_days"][3] == {"date": "2026-03-05", "count": 7}
+    assert digest["trend"]["previous_days"][6] == {"date": "2026-03-08", "count": 1}  # "old", local 23:30
+    assert digest["trend"]["today"] == 9 and digest["trend"]["previous_mean"] == 1.14
+
+
+def test_share_of_voice_against_competitors_over_the_same_hours(store: Any, seeded: dict[str, Mention]) -> None:
+    digest = build_digest(store, config(), "acme", DAY, now=NOW)
+    assert digest["share_of_voice"] == [
+        {"watch": "acme", "count": 9, "share": 0.8182, "self": True},
+        {"watch": "rival", "count": 2, "share": 0.1818, "self": False},
+    ]
+
+
+def test_needs_reply_oldest_first_with_ages(store: Any, seeded: dict[str, Mention]) -> None:
+    digest = build_digest(store, config(), "acme", DAY, now=NOW)
+    needs = digest["needs_reply"]
+    assert ids(needs) == [seeded[k].id for k in ("old", "first", "question", "hostile")]
+    assert [n["age_hours"] for n in needs] == [32.5, 31.5, 21.0, 14.0]
+    assert [n["overdue"] for n in needs] == [True, True, False, False]
+    assert needs[1]["quote"] == "acme billing is broken again"
+    assert needs[1]["url"] == "https://reddit.example/first"
+    assert digest["totals"]["overdue"] == 2
+
+
+def test_leads_influencers_stories_and_reply_time(store: Any, seeded: dict[str, Mention]) -> None:
+    digest = build_digest(store, config(), "acme", DAY, now=NOW)
+    assert ids(digest["leads"]) == [seeded["lead"].id]
+    assert ids(digest["influencers"]) == [seeded["lead"].id, seeded["first"].id]
+    assert len(digest["stories"]) == 1
+    assert digest["stories"][0]["size"] == 2 and digest["stories"][0]["sources"] == ["hn", "rss"]
+    assert digest["reply_time"] == {
+        "this_week_hours": 4.0,
+        "this_week_count": 1,
+        "last_week_hours": 24.0,
+        "last_week_count": 1,
+    }
+    json.dumps(digest)  # JSON-ready as it is
+
+
+def test_spikes_come_from_the_crisis_counters(store: Any, seeded: dict[str, Mention]) -> None:
+    store.add_to_counter("acme", "negative", at("2026-03-09T17:00:00"), 6)
+    store.add_to_counter("acme", "negative", at("2026-03-09T18:00:00"), 1)
+    digest = build_digest(store, config(), "acme", DAY, now=NOW)
+    assert [(s["local_hour"], s["count"]) for s in digest["spikes"]] == [("18:00", 6)]
+
+
+def test_untrusted_text_is_escaped_everywhere(store: Any, seeded: dict[str, Mention]) -> None:
+    digest = build_digest(store, config(), "acme", DAY, now=NOW)
+    page = render_html(digest, links=lambda mid, action: f"https://veille.example/t/{mid}/{action}?sig=x&exp=1")
+    assert "<script>" not in page and "<b>bold</b>" not in page
+    assert "acme &lt;script&gt;alert('x')&lt;/script&gt; &amp; &lt;!channel&gt; &lt;b&gt;bold&lt;/b&gt;" in page
+    assert f"https://veille.example/t/{seeded['hostile'].id}/replied?sig=x&amp;exp=1" in page
+    text = render_text(digest)
+    assert HOSTILE in text  # plain text shows the words as written
+    blocks = json.dumps(slack_blocks(digest))
+    assert "<!channel>" not in blocks and "<script>" not in blocks and "&lt;!channel&gt;" in blocks
+
+
+def test_html_is_email_safe_and_french_when_asked(store: Any, seeded: dict[str, Mention]) -> None:
+    french = parse_config(CONFIG.replace('timezone = "Europe/Paris"', 'timezone = "Europe/Paris"\nlanguage = "fr"'))
+    digest = build_digest(store, french, "acme", DAY, now=NOW)
+    page = render_html(digest)
+    assert '<html lang="fr">' in page and "En attente de réponse" in page
+    assert '<meta name="color-scheme" content="light dark">' in page
+    assert "prefers-color-scheme: dark" in page  # dark-mode rules survive inlining
+    assert "<svg" not in page and "<script" not in page
+    assert 'style="' in page  # CSS inlined
+    assert "Mark replied" not in page and "Marquer répondu" not in page  # no links without a signer
+    assert "Plaintes" not in render_text(digest) and "plaintes" in render_text(digest)
+
+
+def test_a_day_across_a_dst_change_has_23_hours(store: Any) -> None:
+    # Paris springs forward on 2026-03-29: that local day is 23 hours long.
+    seed(store, "before", "2026-03-28T22:59:00", "acme before")
+    seed(store, "inside", "2026-03-28T23:00:00", "acme inside")
+    seed(store, "end", "2026-03-29T21:59:00", "acme end")
+    seed(store, "after", "2026-03-29T22:00:00", "acme after")
+    digest = build_digest(store, config(), "acme", "2026-03-29", now=NOW)
+    assert digest["totals"]["mentions"] == 2
+    assert digest["period"] == {"start": "2026-03-28T23:00:00+00:00", "end": "2026-03-29T22:00:00+00:00"}

@@ -42,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     width = max(len(row["type"]) for row in rows)
     for row in rows:
-        needs = "needs credentials" if row["needs_credentials"] else "no credentials needed"
-        print(f"{row['type']:<{width}}  {needs}  - {row['description']}")
+        needs = "needs credentials" if row["needs_credentials"] else "no credentials"
+        print(f"{row['type']:<{width}}  {needs:<17}  {row['description']}")
+        optional = "" if row["needs_credentials"] else " (optional)"
         for setting, is_set in row["settings"].items():
-            print(f"{'':<{width}}    {setting}: {'set' if is_set else 'not set'}")
+            print(f"{'':<{width}}    {setting}{optional}: {'set' if is_set else 'not set'}")
     return 0

@@ -66,7 +66,8 @@ def process_stream(event: dict[str, Any], context: Any, store: Store, classifier
         mentions = [m for m in (_safe_mention(DynamoDBRecord(r)) for r in event.get("Records", [])) if m]
         precomputed = classify_mentions(mentions, classifier)
     except Exception as exc:  # noqa: BLE001 - fall back to one record at a time
-        logger.warning("batch classification failed; classifying records one by one", extra={"error": str(exc)})
+        logger.warning("batch classification failed; classifying records one by one", extra={"error": str(exc)},
+                       exc_info=True)
 
     def handle(record: DynamoDBRecord) -> None:
         mention = mention_from_record(record)

@@ -30,7 +30,8 @@ def _to_dynamo(value: Any) -> Any:
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, dict):
-        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+        # Empty maps are left out: DynamoDB Local's stream renders them as bare {} (not {"M": {}}).
+        return {k: _to_dynamo(v) for k, v in value.items() if v is not None and v != {}}
     if isinstance(value, list):
         return [_to_dynamo(v) for v in value]
     return value

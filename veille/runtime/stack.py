@@ -10,6 +10,7 @@ import importlib
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,9 @@ class LocalStack:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._server: Any = None
+        # Each Lambda function runs in its own process; here they share one, so event handlers take
+        # turns (Powertools' logger and metrics are process-wide). HTTP requests are not serialised.
+        self._invoke_lock = threading.Lock()
         self.schedule_runs: dict[str, int] = {}
         self.errors: list[str] = []
 
@@ -73,6 +77,8 @@ class LocalStack:
         return self
 
     def _start(self) -> None:
+        # Lambda's log shows this once per function; locally it would repeat on every quiet invocation.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         if not self._ddb_endpoint:
             where = f"in {self.data_dir}" if self.data_dir else "in memory"
             self.progress(f"starting DynamoDB Local ({where})...")
@@ -129,7 +135,13 @@ class LocalStack:
         source = streams[0]
         client = boto3.client("dynamodbstreams", endpoint_url=self.endpoint, region_name="us-east-1")
         failure_log = (self.data_dir / "failed-records.jsonl") if self.data_dir else None
-        self.poller = StreamPoller(client, stream_arn, handler_function(self.app_module, source),
+        handler = handler_function(self.app_module, source)
+
+        def invoke(event: dict[str, Any], context: Any) -> Any:
+            with self._invoke_lock:
+                return handler(event, context)
+
+        self.poller = StreamPoller(client, stream_arn, invoke,
                                    function_name=source.name, batch_size=source.batch_size, failure_log=failure_log)
 
     def _start_http(self) -> None:
@@ -175,7 +187,8 @@ class LocalStack:
         source = next(s for s in schedules if s.name == name)
         self.schedule_runs[name] = self.schedule_runs.get(name, 0) + 1
         try:
-            return handler_function(self.app_module, source)(scheduled_event(name), LambdaContext(name))
+            with self._invoke_lock:
+                return handler_function(self.app_module, source)(scheduled_event(name), LambdaContext(name))
         except Exception as exc:  # noqa: BLE001 - a failed run is reported, and the next one goes on
             self.errors.append(f"{name}: {exc}")
             self.progress(f"schedule {name} failed: {exc}")

@@ -10,6 +10,7 @@ Both listings are newest first; paging stops at the watermark, the limit or ``ma
 from __future__ import annotations
 
 from base64 import b64encode
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from chalicelib.errors import SourceError
@@ -40,7 +41,7 @@ class RedditSource:
         limit = min(config.limit, request.limit)
         subreddits = _subreddits(config.option("subreddits", config.option("subreddit")))
         query = " OR ".join(quoted(t) for t in request.terms)
-        listing = _Listing(self, config, ctx, headers, limit)
+        listing = _Listing(config, ctx, headers, limit)
 
         cursor = dict(request.cursor)
         mentions: list[Mention] = []
@@ -100,16 +101,17 @@ class RedditSource:
 class _Listing:
     """Pages through a newest-first Reddit listing with ``after``, stopping at a watermark."""
 
-    def __init__(
-        self, source: RedditSource, config: SourceConfig, ctx: FetchContext, headers: dict[str, str], limit: int
-    ) -> None:
+    def __init__(self, config: SourceConfig, ctx: FetchContext, headers: dict[str, str], limit: int) -> None:
         self.config, self.ctx, self.headers, self.limit = config, ctx, headers, limit
         self.max_pages = int(config.option("max_pages", 5))
         self.skipped = 0
         self.notes: list[str] = []
         self.last_read: list[Mention] = []
 
-    def walk(self, url: str, params: dict[str, Any], mark: Watermark, build: Any) -> list[Mention]:
+    def walk(
+        self, url: str, params: dict[str, Any], mark: Watermark, build: Callable[[Any, int], Mention]
+    ) -> list[Mention]:
+        """The new items of one listing, newest first; ``last_read`` keeps them for the watermark."""
         found: list[Mention] = []
         after: str | None = None
         for _ in range(self.max_pages):

@@ -13,6 +13,7 @@ import json
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -203,8 +204,10 @@ def _digest(stack: Any, out: Path) -> dict[str, Any]:
     config = get_config()
     watch = config.default_watch
     zone = ZoneInfo(watch.timezone)
-    newest = max((m.created_at for m in _all_mentions(stack) if m.watch == watch.name), default=datetime.now(UTC))
-    date = newest.astimezone(zone).date().isoformat()
+    # The sample is recorded: report on its busiest local day rather than on today.
+    days = Counter(m.created_at.astimezone(zone).date().isoformat() for m in _all_mentions(stack)
+                   if m.watch == watch.name)
+    date = days.most_common(1)[0][0] if days else datetime.now(zone).date().isoformat()
     digest = build_digest(stack.store, config, watch.name, date)
     (out / f"digest-{date}.json").write_text(json.dumps(digest, indent=2, ensure_ascii=False, default=str) + "\n")
     (out / f"digest-{date}.html").write_text(render_html(digest), encoding="utf-8")

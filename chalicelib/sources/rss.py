@@ -21,13 +21,14 @@ from chalicelib.sources import http
 from chalicelib.sources.base import FetchContext, FetchRequest, FetchResult, SourceConfig
 
 SEEN_IDS_KEPT = 1000
+_INLINE_TAG = re.compile(r"</?(?:b|i|em|strong|u|span|a|mark|code|small)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
 def strip_html(value: str) -> str:
     """Markup to plain text: tags dropped (Google's ``<b>`` highlights too), entities decoded, spaces folded."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", _INLINE_TAG.sub("", value)))).strip()
 
 
 def unwrap_google_redirect(link: str) -> str:

@@ -60,7 +60,7 @@ def test_google_alerts_links_are_unwrapped_and_highlights_stripped() -> None:
     link = "https://www.google.com/url?rct=j&sa=t&url=https://example.com/a%3Fb%3D1&ct=ga"
     assert unwrap_google_redirect(link) == "https://example.com/a?b=1"
     assert unwrap_google_redirect("https://example.com/x") == "https://example.com/x"
-    assert strip_html("New &lt;b&gt;Kanbo&lt;/b&gt; <b>board</b>&nbsp;...") == "New <b>Kanbo</b> board ..."
+    assert strip_html("New &lt;b&gt;Kanbo&lt;/b&gt;: <b>board</b>&nbsp;...<p>x</p>") == "New <b>Kanbo</b>: board ... x"
 
 
 def _fetch(config: SourceConfig, cursor: dict | None = None, transport: httpx.MockTransport | None = None):

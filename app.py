@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from chalice.app import Chalice, ConvertToMiddleware, CloudWatchEvent, DynamoDBEvent, Rate
+from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, DynamoDBEvent, Rate
 
 from chalicelib import handlers
 from chalicelib.api.rest import rest_bp
 from chalicelib.api.web import web_bp
+from chalicelib.api.webhooks import bp as webhooks_bp
 from chalicelib.observability import logger, metrics, tracer
 
 app = Chalice(app_name="veille")
@@ -35,8 +36,13 @@ def fetch_mentions(event: CloudWatchEvent) -> dict[str, Any]:
     return handlers.fetch_mentions()
 
 
-@app.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON",
-                        name="classify_mentions", maximum_batching_window_in_seconds=5)
+@app.on_dynamodb_record(
+    stream_arn=STREAM_ARN,
+    batch_size=100,
+    starting_position="TRIM_HORIZON",
+    name="classify_mentions",
+    maximum_batching_window_in_seconds=5,
+)
 def classify_mentions(event: DynamoDBEvent) -> dict[str, Any]:
     return handlers.classify_stream(event.to_dict(), event.context)
 
@@ -49,3 +55,6 @@ def send_digests(event: CloudWatchEvent) -> dict[str, Any]:
 @app.route("/health", methods=["GET"])
 def health() -> dict[str, Any]:
     return handlers.health()
+
+
+app.register_blueprint(webhooks_bp)  # POST /webhooks/{provider}: signed form-tool deliveries

@@ -42,8 +42,9 @@ class Alert(BaseModel):
 
 
 class AlertStore(Protocol):
-    def put_once(self, kind: str, key: str, attributes: dict[str, object] | None = None,
-                 ttl_days: int | None = 30) -> bool: ...
+    def put_once(
+        self, kind: str, key: str, attributes: dict[str, object] | None = None, ttl_days: int | None = 30
+    ) -> bool: ...
 
     def forget_once(self, kind: str, key: str) -> None: ...
 

@@ -137,8 +137,10 @@ def _check_queries(config: VeilleConfig, origin: str) -> None:
     for index, watch in enumerate(config.watches):
         for number, source in enumerate(watch.sources):
             if source.type not in SOURCE_TYPES:
-                raise ConfigError(f"{origin}: watch[{index}].sources[{number}].type: unknown source {source.type!r}; "
-                                  f"choose one of: {', '.join(sorted(SOURCE_TYPES))}")
+                raise ConfigError(
+                    f"{origin}: watch[{index}].sources[{number}].type: unknown source {source.type!r}; "
+                    f"choose one of: {', '.join(sorted(SOURCE_TYPES))}"
+                )
         try:
             compile_query(watch.query, aliases=watch.aliases, fuzzy=watch.fuzzy)
         except QuerySyntaxError as exc:
@@ -151,8 +153,9 @@ def load_config(path: str | Path) -> VeilleConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such file; create it (see veille.toml in the repository) "
-                          "or point VEILLE_CONFIG at it") from exc
+        raise ConfigError(
+            f"{path}: no such file; create it (see veille.toml in the repository) or point VEILLE_CONFIG at it"
+        ) from exc
     return parse_config(text, origin=str(path))
 
 

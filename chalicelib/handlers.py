@@ -51,5 +51,9 @@ def health() -> dict[str, Any]:
     sources: list[dict[str, Any]] = []
     if not status.startswith("unavailable"):
         sources = [h.model_dump(mode="json") for h in store.list_health()]
-    return {"version": __version__, "table": status, "sources": sources,
-            "ok": status == "ACTIVE" and not any(s["silent"] for s in sources)}
+    return {
+        "version": __version__,
+        "table": status,
+        "sources": sources,
+        "ok": status == "ACTIVE" and not any(s["silent"] for s in sources),
+    }

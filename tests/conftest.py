@@ -37,7 +37,7 @@ def ddb_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def store(ddb_endpoint: str, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - Store
+def store(ddb_endpoint: str, monkeypatch: pytest.MonkeyPatch):
     """A fresh table on DynamoDB Local, with the environment pointing at it and caches cleared."""
     from chalicelib.store.repo import Store, get_store
 
@@ -53,7 +53,7 @@ def store(ddb_endpoint: str, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 -
 
 
 @pytest.fixture
-def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - Callable[[str], Path]
+def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """``write_config(text)`` writes a veille.toml, points VEILLE_CONFIG at it and returns its path."""
 
     def write(text: str) -> Path:
@@ -82,7 +82,7 @@ query = "rival"
 
 
 @pytest.fixture
-def veille_server(ddb_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - LocalStack
+def veille_server(ddb_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The whole local stack (HTTP on a free port, stream poller; schedules run by hand) on a fresh table.
 
     Yields the ``LocalStack``: ``.url``, ``.store``, ``.invoke_schedule(name)``, ``.drain_stream()``,
@@ -95,11 +95,29 @@ def veille_server(ddb_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     saved = dict(os.environ)
     config_path = tmp_path / "veille.toml"
     config_path.write_text(VEILLE_SERVER_CONFIG, encoding="utf-8")
-    secrets = {f"VEILLE_{name}": "test-secret" for name in (
-        "TYPEFORM_SECRET", "TALLY_SECRET", "FORMSPREE_SECRET", "GOOGLE_FORMS_SECRET", "GENERIC_SECRET",
-        "JOTFORM_TOKEN", "FILLOUT_TOKEN", "API_TOKEN", "LINK_SECRET")}
-    stack = LocalStack(port=0, ddb_endpoint=ddb_endpoint, table_name=f"veille-{uuid.uuid4().hex[:10]}",
-                       config_path=config_path, run_schedules=False, poll_interval=0.2, extra_env=secrets)
+    secrets = {
+        f"VEILLE_{name}": "test-secret"
+        for name in (
+            "TYPEFORM_SECRET",
+            "TALLY_SECRET",
+            "FORMSPREE_SECRET",
+            "GOOGLE_FORMS_SECRET",
+            "GENERIC_SECRET",
+            "JOTFORM_TOKEN",
+            "FILLOUT_TOKEN",
+            "API_TOKEN",
+            "LINK_SECRET",
+        )
+    }
+    stack = LocalStack(
+        port=0,
+        ddb_endpoint=ddb_endpoint,
+        table_name=f"veille-{uuid.uuid4().hex[:10]}",
+        config_path=config_path,
+        run_schedules=False,
+        poll_interval=0.2,
+        extra_env=secrets,
+    )
     stack.start()
     try:
         yield stack

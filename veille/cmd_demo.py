@@ -21,8 +21,17 @@ from pathlib import Path
 from typing import Any
 
 DEMO_SECRET = "demo-secret-not-for-production"  # noqa: S105 - a well-known value for the offline demo only
-SECRET_SETTINGS = ("TYPEFORM_SECRET", "TALLY_SECRET", "FORMSPREE_SECRET", "GOOGLE_FORMS_SECRET", "GENERIC_SECRET",
-                   "JOTFORM_TOKEN", "FILLOUT_TOKEN", "API_TOKEN", "LINK_SECRET")
+SECRET_SETTINGS = (
+    "TYPEFORM_SECRET",
+    "TALLY_SECRET",
+    "FORMSPREE_SECRET",
+    "GOOGLE_FORMS_SECRET",
+    "GENERIC_SECRET",
+    "JOTFORM_TOKEN",
+    "FILLOUT_TOKEN",
+    "API_TOKEN",
+    "LINK_SECRET",
+)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -40,14 +49,14 @@ class SlackCapture:
         capture = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 capture.messages.append(json.loads(body or b"{}"))
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence access logs
+            def log_message(self, format: str, *args: Any) -> None:
                 return None
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -77,8 +86,10 @@ class Stages:
             result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         result["seconds"] = round(time.perf_counter() - started, 2)
         self.results[name] = result
-        self.say(f"    {'ok' if result['ok'] else 'FAILED'} " + ", ".join(
-            f"{k}={v}" for k, v in result.items() if k not in ("ok", "seconds", "mentions", "alerts")))
+        self.say(
+            f"    {'ok' if result['ok'] else 'FAILED'} "
+            + ", ".join(f"{k}={v}" for k, v in result.items() if k not in ("ok", "seconds", "mentions", "alerts"))
+        )
         return result
 
     @property
@@ -120,9 +131,14 @@ def run(args: argparse.Namespace) -> int:
 def _fetch(stack: Any) -> dict[str, Any]:
     result = stack.invoke_schedule("fetch_mentions") or {}
     failed = result.get("failed_sources", []) or bool(stack.errors)
-    return {"fetched": result.get("fetched", 0), "matched": result.get("matched", 0),
-            "stored": result.get("stored", 0), "skipped": result.get("skipped", 0),
-            "failed_sources": len(result.get("failed_sources", [])), "_failed": failed or not result}
+    return {
+        "fetched": result.get("fetched", 0),
+        "matched": result.get("matched", 0),
+        "stored": result.get("stored", 0),
+        "skipped": result.get("skipped", 0),
+        "failed_sources": len(result.get("failed_sources", [])),
+        "_failed": failed or not result,
+    }
 
 
 def _intake(stack: Any, forms_dir: Path) -> dict[str, Any]:
@@ -137,8 +153,9 @@ def _intake(stack: Any, forms_dir: Path) -> dict[str, Any]:
         for delivery in deliveries:
             extra = sign(delivery.provider, delivery.body, DEMO_SECRET, int(time.time()))
             headers = {**delivery.headers, "content-type": delivery.content_type, **extra.get("headers", {})}
-            response = client.post(f"/webhooks/{delivery.provider}", content=delivery.body, headers=headers,
-                                    params=extra.get("params", {}))
+            response = client.post(
+                f"/webhooks/{delivery.provider}", content=delivery.body, headers=headers, params=extra.get("params", {})
+            )
             if response.status_code == 200:
                 answered += 1
                 stored += int(bool(response.json().get("stored")))
@@ -147,15 +164,25 @@ def _intake(stack: Any, forms_dir: Path) -> dict[str, Any]:
     for error in errors:
         print(f"    {error}", file=sys.stderr)
     providers = sorted({d.provider for d in deliveries})
-    return {"deliveries": len(deliveries), "accepted": answered, "stored": stored, "providers": len(providers),
-            "_failed": bool(errors) or not deliveries}
+    return {
+        "deliveries": len(deliveries),
+        "accepted": answered,
+        "stored": stored,
+        "providers": len(providers),
+        "_failed": bool(errors) or not deliveries,
+    }
 
 
 def _stream(stack: Any) -> dict[str, Any]:
     stack.drain_stream(timeout_s=120)
     stats = stack.poller.stats
-    return {"delivered": stats.delivered, "processed": stats.succeeded, "retried": stats.retried,
-            "failed": stats.failed, "_failed": stats.failed > 0 or stats.delivered == 0}
+    return {
+        "delivered": stats.delivered,
+        "processed": stats.succeeded,
+        "retried": stats.retried,
+        "failed": stats.failed,
+        "_failed": stats.failed > 0 or stats.delivered == 0,
+    }
 
 
 def _all_mentions(stack: Any) -> list[Any]:
@@ -179,16 +206,26 @@ def _classified(stack: Any, slack: SlackCapture) -> dict[str, Any]:
         labels = mention.labels
         flags = [f for f in ("complaint", "spam", "offensive", "lead", "needs_reply") if labels.get(f)]
         why = "; ".join(f"{k}: {', '.join(v)}" for k, v in labels.get("why", {}).items() if v)
-        print(f"    {labels.get('urgency', 0):>3} {labels.get('lang', '?'):<5} {labels.get('sentiment', '?'):<8} "
-              f"{','.join(flags) or '-':<28} {mention.source:<15} {mention.quote(60)!r}", file=sys.stderr)
+        print(
+            f"    {labels.get('urgency', 0):>3} {labels.get('lang', '?'):<5} {labels.get('sentiment', '?'):<8} "
+            f"{','.join(flags) or '-':<28} {mention.source:<15} {mention.quote(60)!r}",
+            file=sys.stderr,
+        )
         if why:
             print(f"        why: {why[:150]}", file=sys.stderr)
     urgent = [m for m in slack.messages if "urgent" in json.dumps(m).lower()]
-    return {"mentions": len(mentions), "labelled": len(labelled), "complaints": _count(labelled, "complaint"),
-            "leads": _count(labelled, "lead"), "needs_reply": _count(labelled, "needs_reply"),
-            "spam": _count(labelled, "spam"), "offensive": _count(labelled, "offensive"),
-            "alerts": len(slack.messages), "urgent_alerts": len(urgent),
-            "_failed": not labelled or len(labelled) != len(mentions)}
+    return {
+        "mentions": len(mentions),
+        "labelled": len(labelled),
+        "complaints": _count(labelled, "complaint"),
+        "leads": _count(labelled, "lead"),
+        "needs_reply": _count(labelled, "needs_reply"),
+        "spam": _count(labelled, "spam"),
+        "offensive": _count(labelled, "offensive"),
+        "alerts": len(slack.messages),
+        "urgent_alerts": len(urgent),
+        "_failed": not labelled or len(labelled) != len(mentions),
+    }
 
 
 def _count(mentions: list[Any], flag: str) -> int:
@@ -205,20 +242,20 @@ def _digest(stack: Any, out: Path) -> dict[str, Any]:
     watch = config.default_watch
     zone = ZoneInfo(watch.timezone)
     # The sample is recorded: report on its busiest local day rather than on today.
-    days = Counter(m.created_at.astimezone(zone).date().isoformat() for m in _all_mentions(stack)
-                   if m.watch == watch.name)
+    days = Counter(
+        m.created_at.astimezone(zone).date().isoformat() for m in _all_mentions(stack) if m.watch == watch.name
+    )
     date = days.most_common(1)[0][0] if days else datetime.now(zone).date().isoformat()
     digest = build_digest(stack.store, config, watch.name, date)
     (out / f"digest-{date}.json").write_text(json.dumps(digest, indent=2, ensure_ascii=False, default=str) + "\n")
     (out / f"digest-{date}.html").write_text(render_html(digest), encoding="utf-8")
     print("\n" + render_text(digest), file=sys.stderr)
     totals = digest.get("totals", {})
-    return {"date": date, "watch": watch.name, "mentions": totals.get("mentions", totals.get("total", 0)),
-            "files": 2}
+    return {"date": date, "watch": watch.name, "mentions": totals.get("mentions", totals.get("total", 0)), "files": 2}
 
 
 def _summary(stages: Stages) -> dict[str, Any]:
-    counts = {name: {k: v for k, v in r.items()} for name, r in stages.results.items()}
+    counts = {name: dict(result) for name, result in stages.results.items()}
     flat = {
         "fetched": counts.get("fetch", {}).get("fetched", 0),
         "stored": counts.get("fetch", {}).get("stored", 0) + counts.get("intake", {}).get("stored", 0),
@@ -235,5 +272,7 @@ def _print_table(stages: Stages, summary: dict[str, Any]) -> None:
     for name, result in stages.results.items():
         counts = ", ".join(f"{k}={v}" for k, v in result.items() if k not in ("ok", "seconds"))
         print(f"{name:<10} {'ok' if result['ok'] else 'FAILED':<7} {result['seconds']:>7}  {counts}")
-    print(f"\ntotal: fetched={summary['fetched']} stored={summary['stored']} processed={summary['processed']} "
-          f"labelled={summary['labelled']} alerts={summary['alerts']}")
+    print(
+        f"\ntotal: fetched={summary['fetched']} stored={summary['stored']} processed={summary['processed']} "
+        f"labelled={summary['labelled']} alerts={summary['alerts']}"
+    )

@@ -11,13 +11,18 @@ from typing import Any
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("serve", help="run the whole stack on 127.0.0.1 (DynamoDB Local, API, "
-                                                 "schedules, stream)")
+    parser = subparsers.add_parser(
+        "serve", help="run the whole stack on 127.0.0.1 (DynamoDB Local, API, schedules, stream)"
+    )
     parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
     parser.add_argument("--data-dir", type=Path, default=Path(".veille"), help="where DynamoDB Local keeps its data")
     parser.add_argument("--memory", action="store_true", help="keep the data in memory only")
-    parser.add_argument("--fetch-interval", type=float, default=None,
-                        help="seconds between fetches (default: the deployed schedule, 15 minutes)")
+    parser.add_argument(
+        "--fetch-interval",
+        type=float,
+        default=None,
+        help="seconds between fetches (default: the deployed schedule, 15 minutes)",
+    )
     parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between stream polls")
     parser.set_defaults(func=run)
 
@@ -32,9 +37,13 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    stack = LocalStack(port=args.port, data_dir=None if args.memory else args.data_dir,
-                       fetch_interval=args.fetch_interval, poll_interval=args.poll_interval,
-                       progress=lambda m: print(f"veille: {m}", file=sys.stderr, flush=True))
+    stack = LocalStack(
+        port=args.port,
+        data_dir=None if args.memory else args.data_dir,
+        fetch_interval=args.fetch_interval,
+        poll_interval=args.poll_interval,
+        progress=lambda m: print(f"veille: {m}", file=sys.stderr, flush=True),
+    )
     try:
         stack.start()
     except DynamoDBLocalError as exc:

@@ -41,8 +41,14 @@ def match_mentions(watch: WatchConfig, mentions: Sequence[Mention]) -> list[Ment
     query = compile_query(watch.query, aliases=watch.aliases, fuzzy=watch.fuzzy)
     matched: list[Mention] = []
     for mention in mentions:
-        spans = query.match(mention.text, title=mention.title or "", lang=mention.lang, source=mention.source,
-                            url=mention.url, author=mention.author.handle or mention.author.name)
+        spans = query.match(
+            mention.text,
+            title=mention.title or "",
+            lang=mention.lang,
+            source=mention.source,
+            url=mention.url,
+            author=mention.author.handle or mention.author.name,
+        )
         if spans is None:
             continue
         mention.watch = watch.name
@@ -52,8 +58,9 @@ def match_mentions(watch: WatchConfig, mentions: Sequence[Mention]) -> list[Ment
     return matched
 
 
-def run_source(store: Store, watch: WatchConfig, source_config: SourceConfig, ctx: FetchContext,
-               summary: FetchSummary) -> SourceRun:
+def run_source(
+    store: Store, watch: WatchConfig, source_config: SourceConfig, ctx: FetchContext, summary: FetchSummary
+) -> SourceRun:
     """Fetch, match and store one source of one watch; the cursor moves only after the store succeeded."""
     from chalicelib.query import compile_query
 
@@ -74,13 +81,17 @@ def run_source(store: Store, watch: WatchConfig, source_config: SourceConfig, ct
         summary.stored += run.new
         summary.skipped += run.skipped
         if result.skipped:
-            logger.warning("malformed entries skipped", extra={"watch": watch.name, "source": source_config.name,
-                                                                "skipped": result.skipped})
+            logger.warning(
+                "malformed entries skipped",
+                extra={"watch": watch.name, "source": source_config.name, "skipped": result.skipped},
+            )
     except (SourceError, StorageError) as exc:
         run.error = str(exc)
         summary.failed_sources.append(f"{watch.name}/{source_config.name}")
-        logger.error("source failed; its cursor stays where it was",
-                     extra={"watch": watch.name, "source": source_config.name, "error": str(exc)})
+        logger.error(
+            "source failed; its cursor stays where it was",
+            extra={"watch": watch.name, "source": source_config.name, "error": str(exc)},
+        )
     run.duration_ms = int((time.perf_counter() - clock) * 1000)
     return run
 
@@ -88,13 +99,19 @@ def run_source(store: Store, watch: WatchConfig, source_config: SourceConfig, ct
 def record_health(store: Store, run: SourceRun, silent_after: int, channels: Sequence[Channel]) -> SourceHealth:
     """Fold the run into the source's health; raise one "source silent" alert when it goes silent."""
     health = store.get_health(run.watch, run.source_key) or SourceHealth(
-        watch=run.watch, source_key=run.source_key, source=run.source)
+        watch=run.watch, source_key=run.source_key, source=run.source
+    )
     went_silent = health.apply(run, silent_after=silent_after)
     store.put_health(health)
     if went_silent:
         reason = run.error or f"no items for {health.empty_streak} runs in a row, where it used to return some"
-        alert = Alert(kind="source_silent", key=f"{run.watch}#{run.source_key}#{run.started_at:%Y%m%dT%H%M}",
-                      watch=run.watch, title=f"Source {run.source_key} of {run.watch} went silent", summary=reason)
+        alert = Alert(
+            kind="source_silent",
+            key=f"{run.watch}#{run.source_key}#{run.started_at:%Y%m%dT%H%M}",
+            watch=run.watch,
+            title=f"Source {run.source_key} of {run.watch} went silent",
+            summary=reason,
+        )
         try:
             deliver_once(store, alert, channels)
         except Exception as exc:  # noqa: BLE001 - a failed alert must not stop the fetch of other sources
@@ -102,8 +119,12 @@ def record_health(store: Store, run: SourceRun, silent_after: int, channels: Seq
     return health
 
 
-def run_fetch(config: VeilleConfig, store: Store, make_context: Callable[[], FetchContext],
-              channels_for: Callable[[WatchConfig], Sequence[Channel]] = lambda w: ()) -> FetchSummary:
+def run_fetch(
+    config: VeilleConfig,
+    store: Store,
+    make_context: Callable[[], FetchContext],
+    channels_for: Callable[[WatchConfig], Sequence[Channel]] = lambda w: (),
+) -> FetchSummary:
     """One scheduled run over every watch and source."""
     summary = FetchSummary()
     ctx = make_context()
@@ -128,8 +149,9 @@ def default_context(retention_days: int = 90) -> FetchContext:
 
     from chalicelib.secrets import get_secret
 
-    return FetchContext(http=httpx.Client(timeout=15.0, follow_redirects=True), secret=get_secret,
-                        retention_days=retention_days)
+    return FetchContext(
+        http=httpx.Client(timeout=15.0, follow_redirects=True), secret=get_secret, retention_days=retention_days
+    )
 
 
 def summary_dict(summary: FetchSummary) -> dict[str, Any]:

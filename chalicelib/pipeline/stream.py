@@ -48,14 +48,23 @@ def classify_mentions(mentions: Sequence[Mention], classifier: Any) -> dict[str,
     """Labels for each mention id, classified as one batch."""
     from chalicelib.classify import ClassifyInput
 
-    inputs = [ClassifyInput(id=m.id, text=f"{m.title}. {m.text}" if m.title else m.text, lang=m.lang,
-                            followers=m.author.reach, engagement=m.engagement) for m in mentions]
+    inputs = [
+        ClassifyInput(
+            id=m.id,
+            text=f"{m.title}. {m.text}" if m.title else m.text,
+            lang=m.lang,
+            followers=m.author.reach,
+            engagement=m.engagement,
+        )
+        for m in mentions
+    ]
     labels = classifier.classify(inputs) if inputs else []
     return {m.id: lab.model_dump(mode="json") for m, lab in zip(mentions, labels, strict=True)}
 
 
-def process_stream(event: dict[str, Any], context: Any, store: Store, classifier: Any,
-                   react: React = _no_reaction) -> dict[str, Any]:
+def process_stream(
+    event: dict[str, Any], context: Any, store: Store, classifier: Any, react: React = _no_reaction
+) -> dict[str, Any]:
     """Classify the batch's mention INSERTs and return the partial batch failures for Lambda."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -66,8 +75,9 @@ def process_stream(event: dict[str, Any], context: Any, store: Store, classifier
         mentions = [m for m in (_safe_mention(DynamoDBRecord(r)) for r in event.get("Records", [])) if m]
         precomputed = classify_mentions(mentions, classifier)
     except Exception as exc:  # noqa: BLE001 - fall back to one record at a time
-        logger.warning("batch classification failed; classifying records one by one", extra={"error": str(exc)},
-                       exc_info=True)
+        logger.warning(
+            "batch classification failed; classifying records one by one", extra={"error": str(exc)}, exc_info=True
+        )
 
     def handle(record: DynamoDBRecord) -> None:
         mention = mention_from_record(record)
@@ -80,7 +90,7 @@ def process_stream(event: dict[str, Any], context: Any, store: Store, classifier
         react(mention, labels, first_time)
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+    return dict(process_partial_response(event=event, record_handler=handle, processor=processor, context=context))
 
 
 def _safe_mention(record: Any) -> Mention | None:

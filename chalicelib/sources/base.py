@@ -70,7 +70,7 @@ class FetchContext:
     """The dependencies a connector may use: an HTTP client and a secret lookup by setting name."""
 
     http: httpx.Client
-    secret: SecretLookup = lambda name: None  # noqa: E731 - the default has no secrets
+    secret: SecretLookup = lambda name: None
     retention_days: int = 90
 
 

@@ -62,7 +62,7 @@ class RssSource:
 
         location = str(config.option("url") or config.base_url or "")
         if not location:
-            raise SourceError(config.name, "no url; set url = \"https://...\" or a file path in the source's config")
+            raise SourceError(config.name, 'no url; set url = "https://..." or a file path in the source\'s config')
         cursor = dict(request.cursor)
         body, validators = self._read(config, location, cursor, ctx)
         if body is None:  # 304 Not Modified
@@ -93,8 +93,9 @@ class RssSource:
         cursor["seen"] = seen[-SEEN_IDS_KEPT:]
         return FetchResult(mentions=mentions, cursor=cursor, skipped=skipped)
 
-    def _read(self, config: SourceConfig, location: str, cursor: dict[str, Any],
-              ctx: FetchContext) -> tuple[bytes | None, dict[str, str]]:
+    def _read(
+        self, config: SourceConfig, location: str, cursor: dict[str, Any], ctx: FetchContext
+    ) -> tuple[bytes | None, dict[str, str]]:
         if not location.startswith(("http://", "https://")):
             path = Path(location)
             try:
@@ -110,12 +111,14 @@ class RssSource:
         if response.status_code == 304:
             return None, {}
         http.check_status(config.name, response)
-        validators = {k: response.headers[h] for k, h in (("etag", "etag"), ("modified", "last-modified"))
-                      if h in response.headers}
+        validators = {
+            k: response.headers[h]
+            for k, h in (("etag", "etag"), ("modified", "last-modified"))
+            if h in response.headers
+        }
         return response.content, validators
 
-    def _to_mention(self, config: SourceConfig, entry: Any, language: str | None,
-                    ctx: FetchContext) -> Mention | None:
+    def _to_mention(self, config: SourceConfig, entry: Any, language: str | None, ctx: FetchContext) -> Mention | None:
         link = unwrap_google_redirect(entry.get("link") or "")
         title = strip_html(entry.get("title") or "")
         content = entry.get("content") or []

@@ -82,8 +82,13 @@ def item_to_mention(item: dict[str, Any]) -> Mention:
 class Store:
     """The table, in the words of the domain."""
 
-    def __init__(self, table_name: str, client: BaseClient | None = None, endpoint_url: str | None = None,
-                 region: str = "us-east-1") -> None:
+    def __init__(
+        self,
+        table_name: str,
+        client: BaseClient | None = None,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+    ) -> None:
         self.table_name = table_name
         self._client = client
         self._endpoint_url = endpoint_url
@@ -202,8 +207,14 @@ class Store:
             return False
         return True
 
-    def update_mention(self, mention_id: str, *, status: str | None = None, note: str | None = None,
-                       corrections: dict[str, Any] | None = None) -> Mention | None:
+    def update_mention(
+        self,
+        mention_id: str,
+        *,
+        status: str | None = None,
+        note: str | None = None,
+        corrections: dict[str, Any] | None = None,
+    ) -> Mention | None:
         """Triage: change status, note or label corrections; None if the mention does not exist."""
         from botocore.exceptions import ClientError
 
@@ -236,9 +247,15 @@ class Store:
             return None
         return item_to_mention(deserialize(answer["Attributes"]))
 
-    def mentions_of_day(self, watch: str, day: str, *, limit: int | None = None,
-                        start_key: dict[str, Any] | None = None, newest_first: bool = True,
-                        ) -> tuple[list[Mention], dict[str, Any] | None]:
+    def mentions_of_day(
+        self,
+        watch: str,
+        day: str,
+        *,
+        limit: int | None = None,
+        start_key: dict[str, Any] | None = None,
+        newest_first: bool = True,
+    ) -> tuple[list[Mention], dict[str, Any] | None]:
         """One page of a watch's mentions created on a UTC day (GSI query, no Scan)."""
         kwargs: dict[str, Any] = {
             "IndexName": schema.GSI1,
@@ -272,10 +289,17 @@ class Store:
         return json.loads(deserialize(item)["cursor"]) if item else {}
 
     def put_cursor(self, watch: str, source_key: str, cursor: dict[str, Any]) -> None:
-        self._call("put_item", Item=serialize({
-            schema.PK: f"CURSOR#{watch}#{source_key}", schema.SK: "CURSOR",
-            "cursor": json.dumps(cursor, default=str), "updated_at": utcnow().isoformat(),
-        }))
+        self._call(
+            "put_item",
+            Item=serialize(
+                {
+                    schema.PK: f"CURSOR#{watch}#{source_key}",
+                    schema.SK: "CURSOR",
+                    "cursor": json.dumps(cursor, default=str),
+                    "updated_at": utcnow().isoformat(),
+                }
+            ),
+        )
 
     def get_health(self, watch: str, source_key: str) -> SourceHealth | None:
         answer = self._call("get_item", Key=serialize({schema.PK: "HEALTH", schema.SK: f"{watch}#{source_key}"}))
@@ -288,13 +312,15 @@ class Store:
         self._call("put_item", Item=serialize(item))
 
     def list_health(self) -> list[SourceHealth]:
-        answer = self._call("query", KeyConditionExpression="pk = :pk",
-                            ExpressionAttributeValues=serialize({":pk": "HEALTH"}))
+        answer = self._call(
+            "query", KeyConditionExpression="pk = :pk", ExpressionAttributeValues=serialize({":pk": "HEALTH"})
+        )
         return [SourceHealth.model_validate(_strip_keys(deserialize(i))) for i in answer.get("Items", [])]
 
     # -- exactly-once marks and counters --------------------------------------------------------
-    def put_once(self, kind: str, key: str, attributes: dict[str, Any] | None = None,
-                 ttl_days: int | None = 30) -> bool:
+    def put_once(
+        self, kind: str, key: str, attributes: dict[str, Any] | None = None, ttl_days: int | None = 30
+    ) -> bool:
         """Record that something happened; False if it had already been recorded (do not redo it)."""
         item: dict[str, Any] = {schema.PK: f"ONCE#{kind}#{key}", schema.SK: "ONCE", "at": utcnow().isoformat()}
         if ttl_days:
@@ -328,9 +354,13 @@ class Store:
         answer = self._call(
             "query",
             KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
-            ExpressionAttributeValues=serialize({
-                ":pk": f"COUNT#{watch}#{name}", ":a": start.strftime("%Y-%m-%dT%H"), ":b": end.strftime("%Y-%m-%dT%H"),
-            }),
+            ExpressionAttributeValues=serialize(
+                {
+                    ":pk": f"COUNT#{watch}#{name}",
+                    ":a": start.strftime("%Y-%m-%dT%H"),
+                    ":b": end.strftime("%Y-%m-%dT%H"),
+                }
+            ),
         )
         return {deserialize(i)["sk"]: int(deserialize(i)["n"]) for i in answer.get("Items", [])}
 

@@ -27,8 +27,10 @@ FEED_TAIL = "</channel></rss>\n"
 
 
 def _item(n: int, text: str) -> str:
-    return (f"<item><guid>post-{n}</guid><title>Post {n}</title><link>https://forum.example.com/t/{n}</link>"
-            f"<pubDate>Sat, 21 Nov 2026 10:{n:02d}:00 GMT</pubDate><description>{text}</description></item>\n")
+    return (
+        f"<item><guid>post-{n}</guid><title>Post {n}</title><link>https://forum.example.com/t/{n}</link>"
+        f"<pubDate>Sat, 21 Nov 2026 10:{n:02d}:00 GMT</pubDate><description>{text}</description></item>\n"
+    )
 
 
 def _write_feed(path: Path, items: list[str]) -> None:
@@ -37,7 +39,8 @@ def _write_feed(path: Path, items: list[str]) -> None:
 
 def _config(tmp_path: Path, feed: Path, extra_source: str = "") -> Path:
     path = tmp_path / "veille.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [[watch]]
 name = "acme"
 query = "acme"
@@ -46,11 +49,13 @@ type = "rss"
 key = "forum"
 url = "{feed}"
 {extra_source}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
-def _wait_for(check, timeout_s: float, every: float = 0.2):  # noqa: ANN001, ANN202
+def _wait_for(check, timeout_s: float, every: float = 0.2):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         value = check()
@@ -85,12 +90,22 @@ def test_a_failing_source_does_not_block_the_others_nor_move_its_cursor(veille_s
 
 def test_the_stream_labels_every_insert_once_and_a_poison_record_never_blocks_its_shard(veille_server) -> None:
     store = veille_server.store
-    good = [Mention(source="hn", external_id=str(n), text=f"acme app crashed again, refund please #{n}",
-                    created_at=utcnow(), matches=[WatchMatch(watch="acme")]) for n in range(3)]
+    good = [
+        Mention(
+            source="hn",
+            external_id=str(n),
+            text=f"acme app crashed again, refund please #{n}",
+            created_at=utcnow(),
+            matches=[WatchMatch(watch="acme")],
+        )
+        for n in range(3)
+    ]
     store.put_mention(good[0])
     # A poison record between good ones: a mention item whose image is not a valid mention.
-    store.client.put_item(TableName=store.table_name, Item=serialize(
-        {"pk": "MENTION#poison", "sk": "MENTION", "source": "hn", "text": "no external id nor dates"}))
+    store.client.put_item(
+        TableName=store.table_name,
+        Item=serialize({"pk": "MENTION#poison", "sk": "MENTION", "source": "hn", "text": "no external id nor dates"}),
+    )
     store.put_mentions(good[1:])
     veille_server.drain_stream(timeout_s=60)
     stats = veille_server.poller.stats
@@ -99,11 +114,20 @@ def test_the_stream_labels_every_insert_once_and_a_poison_record_never_blocks_it
         labels = store.get_mention(mention.id).labels
         assert labels["lang"] == "en" and labels["complaint"] is True and labels["why"]["complaint"]
     # A redelivered batch redoes no side effect: the labels stay as first written.
-    record = {"eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "eventVersion": "1.1",
-              "dynamodb": {"Keys": {"pk": {"S": f"MENTION#{good[0].id}"}, "sk": {"S": "MENTION"}},
-                           "NewImage": serialize({**good[0].model_dump(mode="json", exclude_none=True),
-                                                  "pk": f"MENTION#{good[0].id}", "sk": "MENTION"}),
-                           "SequenceNumber": "1", "StreamViewType": "NEW_IMAGE"}}
+    record = {
+        "eventID": "1",
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "eventVersion": "1.1",
+        "dynamodb": {
+            "Keys": {"pk": {"S": f"MENTION#{good[0].id}"}, "sk": {"S": "MENTION"}},
+            "NewImage": serialize(
+                {**good[0].model_dump(mode="json", exclude_none=True), "pk": f"MENTION#{good[0].id}", "sk": "MENTION"}
+            ),
+            "SequenceNumber": "1",
+            "StreamViewType": "NEW_IMAGE",
+        },
+    }
     store.set_labels  # noqa: B018 - documents what the handler calls
     before = store.get_mention(good[0].id).labels
     answer = veille_server.app_module.classify_mentions({"Records": [record]}, LambdaContext("classify_mentions"))
@@ -118,10 +142,27 @@ def test_serve_picks_up_an_appended_entry_and_stops_cleanly(tmp_path: Path) -> N
     port, fetch_every, poll_every = free_port(), 2.0, 0.5
     env = {**os.environ, "VEILLE_CONFIG": str(_config(tmp_path, feed)), "VEILLE_API_TOKEN": "t"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "veille.cli", "serve", "--memory", "--port", str(port),
-         "--fetch-interval", str(fetch_every), "--poll-interval", str(poll_every)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "veille.cli",
+            "serve",
+            "--memory",
+            "--port",
+            str(port),
+            "--fetch-interval",
+            str(fetch_every),
+            "--poll-interval",
+            str(poll_every),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
+
         def health() -> dict | None:
             try:
                 answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json()

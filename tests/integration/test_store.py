@@ -12,8 +12,14 @@ pytestmark = pytest.mark.integration
 
 
 def _mention(external_id: str, day: int = 21, watch: str = "acme", text: str = "acme is great") -> Mention:
-    return Mention(source="hn", external_id=external_id, text=text, author=Author(handle="bob", reach=120),
-                   created_at=datetime(2026, 11, day, 12, tzinfo=UTC), matches=[WatchMatch(watch=watch)])
+    return Mention(
+        source="hn",
+        external_id=external_id,
+        text=text,
+        author=Author(handle="bob", reach=120),
+        created_at=datetime(2026, 11, day, 12, tzinfo=UTC),
+        matches=[WatchMatch(watch=watch)],
+    )
 
 
 def test_a_second_write_of_the_same_mention_is_a_no_op(store) -> None:
@@ -30,7 +36,7 @@ def test_a_watch_lists_its_mentions_by_day_without_scanning(store) -> None:
     page, start = store.mentions_of_day("acme", "2026-11-21", limit=3)
     rest, end = store.mentions_of_day("acme", "2026-11-21", start_key=start)
     assert len(page) == 3 and start and len(rest) == 1 and not end
-    assert list(store.iter_mentions("other", ["2026-11-21"]))[0].external_id == "x"
+    assert next(store.iter_mentions("other", ["2026-11-21"])).external_id == "x"
 
 
 def test_labels_are_written_once_and_triage_updates_the_mention(store) -> None:

@@ -58,8 +58,17 @@ class PollStats:
 class StreamPoller:
     """Reads every shard of a table's stream and invokes ``handler`` with Lambda-shaped batches."""
 
-    def __init__(self, streams_client: Any, stream_arn: str, handler: Handler, *, function_name: str,
-                 batch_size: int = 100, max_retries: int = 3, failure_log: Path | None = None) -> None:
+    def __init__(
+        self,
+        streams_client: Any,
+        stream_arn: str,
+        handler: Handler,
+        *,
+        function_name: str,
+        batch_size: int = 100,
+        max_retries: int = 3,
+        failure_log: Path | None = None,
+    ) -> None:
         self.client = streams_client
         self.stream_arn = stream_arn
         self.handler = handler
@@ -80,7 +89,9 @@ class StreamPoller:
             for shard in shards:
                 shard_id = shard["ShardId"]
                 parent = shard.get("ParentShardId")
-                if shard_id in self._finished or (parent and parent in self._iterators and parent not in self._finished):
+                if shard_id in self._finished or (
+                    parent and parent in self._iterators and parent not in self._finished
+                ):
                     continue
                 read += self._drain_shard(shard_id)
             return read
@@ -99,8 +110,9 @@ class StreamPoller:
     def _drain_shard(self, shard_id: str) -> int:
         iterator = self._iterators.get(shard_id)
         if shard_id not in self._iterators:
-            iterator = self.client.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id,
-                                                      ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            iterator = self.client.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
         read = 0
         while iterator:
             answer = self.client.get_records(ShardIterator=iterator, Limit=self.batch_size)

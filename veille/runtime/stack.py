@@ -29,10 +29,21 @@ def _quiet(message: str) -> None:
 class LocalStack:
     """Start with :meth:`start` (or as a context manager); :meth:`stop` ends every part of it."""
 
-    def __init__(self, *, port: int = 8000, data_dir: Path | None = None, table_name: str = "veille",
-                 config_path: Path | None = None, fetch_interval: float | None = None, poll_interval: float = 1.0,
-                 run_schedules: bool = True, serve_http: bool = True, ddb_endpoint: str | None = None,
-                 extra_env: dict[str, str] | None = None, progress: Progress = _quiet) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 8000,
+        data_dir: Path | None = None,
+        table_name: str = "veille",
+        config_path: Path | None = None,
+        fetch_interval: float | None = None,
+        poll_interval: float = 1.0,
+        run_schedules: bool = True,
+        serve_http: bool = True,
+        ddb_endpoint: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        progress: Progress = _quiet,
+    ) -> None:
         self.port = port or free_port()
         self.data_dir = data_dir
         self.table_name = table_name
@@ -141,8 +152,9 @@ class LocalStack:
             with self._invoke_lock:
                 return handler(event, context)
 
-        self.poller = StreamPoller(client, stream_arn, invoke,
-                                   function_name=source.name, batch_size=source.batch_size, failure_log=failure_log)
+        self.poller = StreamPoller(
+            client, stream_arn, invoke, function_name=source.name, batch_size=source.batch_size, failure_log=failure_log
+        )
 
     def _start_http(self) -> None:
         from chalice.config import Config

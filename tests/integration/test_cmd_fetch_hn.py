@@ -81,8 +81,12 @@ def test_fetch_prints_the_matching_mentions_as_jsonl(algolia: str) -> None:
     assert "fetched 127.0.0.1/search_by_date -> HTTP 200" in done.stderr
     # The malformed hit is on both terms' pages, so it is counted twice.
     assert "3 fetched, 1 matched, 2 skipped" in done.stderr
-    searches = [p for p in _Replay.seen if p.startswith("/search_by_date")]
-    assert len(searches) == 2  # one per search term: Algolia cannot OR them
+    searches = {
+        (query["query"][0], query["page"][0])
+        for query in (parse_qs(urlsplit(p).query) for p in _Replay.seen if p.startswith("/search_by_date"))
+    }
+    # One query per term (Algolia cannot OR them), each paged until the empty second page.
+    assert searches == {("veille", "0"), ("veille", "1"), ("lambda", "0"), ("lambda", "1")}
 
 
 def test_unknown_source_exits_2_with_the_types(algolia: str) -> None:

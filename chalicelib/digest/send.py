@@ -56,14 +56,13 @@ DEFAULT_SENDERS: dict[str, Sender] = {"email": _email, "slack": _slack, "sns": _
 def production_links(now: datetime) -> Links | None:
     """Signed triage links valid for a week, or None when no link secret is configured."""
     from chalicelib.errors import VeilleError
-    from chalicelib.links import sign_triage_link
+    from chalicelib.links import link_secret, sign_triage_link
 
-    expires_at = int((now + timedelta(days=TRIAGE_LINK_DAYS)).timestamp())
     try:
-        sign_triage_link("probe", "replied", expires_at=expires_at)
+        link_secret()
     except VeilleError:
-        logger.warning("no link secret: digests go out without one-click triage links")
         return None
+    expires_at = int((now + timedelta(days=TRIAGE_LINK_DAYS)).timestamp())
     return lambda mention_id, action: sign_triage_link(mention_id, action, expires_at=expires_at)
 
 
@@ -116,6 +115,8 @@ def send_due_digests(
     now = now or utcnow()
     senders = DEFAULT_SENDERS if senders is None else senders
     triage_links: Links | None = production_links(now) if links is True else (links or None)
+    if links is True and triage_links is None:
+        logger.warning("no link secret: digests go out without one-click triage links")
     result: dict[str, Any] = {"sent": {}, "already_sent": [], "not_due": [], "failed": {}}
     for watch in config.watches:
         if watch.competitor:

@@ -1,0 +1,118 @@
+"""``veille digest``: render a watch's daily digest locally, as text, email HTML or JSON.
+
+The store is the one the settings name: with ``veille serve`` running, point
+``VEILLE_DYNAMODB_ENDPOINT`` at its DynamoDB Local; or pass ``--data-dir .veille`` (while serve is
+stopped) to start a DynamoDB Local on that data directory for the length of the command. Nothing is
+sent: the digest is printed (or written with ``--output``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register the ``digest`` subcommand."""
+    parser = subparsers.add_parser("digest", help="render a watch's daily digest (text, html or json); sends nothing")
+    parser.add_argument("--watch", help="the watch (default: the default brand watch of veille.toml)")
+    parser.add_argument("--date", help="the local day, YYYY-MM-DD (default: yesterday in the watch's time zone)")
+    parser.add_argument("--format", choices=("text", "html", "json"), default="text", help="output format")
+    parser.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="start DynamoDB Local on this data directory (e.g. .veille, while veille serve is "
+        "stopped) instead of using VEILLE_DYNAMODB_ENDPOINT",
+    )
+    parser.set_defaults(func=run)
+
+
+@contextlib.contextmanager
+def _local_store(data_dir: Path | None) -> Iterator[None]:
+    """Point the settings at a DynamoDB Local on ``data_dir`` for the duration, when one is given."""
+    if data_dir is None:
+        if os.environ.get("VEILLE_DYNAMODB_ENDPOINT"):
+            # DynamoDB Local keeps one database per access key: use the same dummy key as veille serve.
+            os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+            os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        yield
+        return
+    from chalicelib.settings import get_settings
+    from veille.runtime.dynamodb_local import DynamoDBLocal, local_aws_environment
+
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"{data_dir}: no such data directory (veille serve --data-dir creates it)")
+    with DynamoDBLocal(data_dir=data_dir) as ddb:
+        os.environ.update(local_aws_environment(ddb.endpoint, get_settings().table_name))
+        _clear_caches()
+        yield
+
+
+def _clear_caches() -> None:
+    from chalicelib.config import get_config
+    from chalicelib.settings import get_settings
+    from chalicelib.store import get_store
+
+    get_settings.cache_clear()
+    get_store.cache_clear()
+    get_config.cache_clear()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the digest and print or write it; 0 on success, 1 when the store cannot be read."""
+    from chalicelib.config import get_config
+    from chalicelib.digest import build_digest, render_html, render_text
+    from chalicelib.digest.send import production_links
+    from chalicelib.errors import StorageError
+    from chalicelib.models import utcnow
+
+    config = get_config()
+    try:
+        watch = config.watch(args.watch) if args.watch else config.default_watch
+    except KeyError:
+        names = ", ".join(w.name for w in config.watches)
+        print(f"veille digest: no watch named {args.watch!r}; the watches are: {names}", file=sys.stderr)
+        return 2
+    now = utcnow()
+    try:
+        day = (
+            date.fromisoformat(args.date)
+            if args.date
+            else now.astimezone(ZoneInfo(watch.timezone)).date() - timedelta(days=1)
+        )
+    except ValueError:
+        print(f"veille digest: --date {args.date!r} is not YYYY-MM-DD", file=sys.stderr)
+        return 2
+    try:
+        with _local_store(args.data_dir):
+            from chalicelib.store import get_store
+
+            digest = build_digest(get_store(), config, watch.name, day, now=now)
+    except (StorageError, FileNotFoundError) as exc:
+        print(
+            f"veille digest: {exc}\n(start veille serve and set VEILLE_DYNAMODB_ENDPOINT, or pass --data-dir)",
+            file=sys.stderr,
+        )
+        return 1
+    if args.format == "json":
+        output = json.dumps(digest, indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "html":
+        output = render_html(digest, links=production_links(now))
+    else:
+        output = render_text(digest)
+    if args.output:
+        args.output.write_text(output, encoding="utf-8")
+        print(f"veille digest: wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(output)
+    return 0

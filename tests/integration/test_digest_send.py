@@ -155,7 +155,6 @@ def test_the_deployed_schedule_handler_sends_the_digest(store: Any, aws: Any, sl
     from chalice.test import Client
 
     from app import app
-
     from chalicelib.config import get_config
     from chalicelib.settings import get_settings
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import re
 from typing import Any
 
 import pytest
 
 from chalicelib.models import Span
 from chalicelib.query import QuerySyntaxError, compile_query, normalise
+from chalicelib.query.parser import And, Node, Not, Or, Term, parse
+from chalicelib.query.patterns import variant_regex
 
 ACME_ALIASES = {"acme": ["akme", "acme corp"]}
 
@@ -227,3 +231,44 @@ def test_lowercase_operators_are_words() -> None:
 def test_normalise() -> None:
     assert normalise("Élodie DÉÇUE, Straße") == "elodie decue, strasse"
     assert normalise("cafe\u0301") == "cafe"
+
+
+def _reference(node: Node, text: str, aliases: dict[str, list[str]], fuzzy: bool) -> bool:
+    """A slow, obviously correct matcher: one regex search per spelling, a recursive evaluation."""
+    if isinstance(node, Term):
+        spellings = [node.text, *aliases.get(normalise(node.text).strip(), [])]
+        return any(
+            re.search(variant_regex(normalise(s).strip(), phrase=node.phrase, fuzzy=fuzzy), normalise(text))
+            for s in spellings
+        )
+    if isinstance(node, Not):
+        return not _reference(node.child, text, aliases, fuzzy)
+    if isinstance(node, And):
+        return all(_reference(c, text, aliases, fuzzy) for c in node.children)
+    if isinstance(node, Or):
+        return any(_reference(c, text, aliases, fuzzy) for c in node.children)
+    raise AssertionError(node)
+
+
+@pytest.mark.parametrize("fuzzy", [False, True])
+def test_random_queries_agree_with_a_one_regex_per_term_reference(fuzzy: bool) -> None:
+    # Terms chosen to overlap ("acme" inside "acme corp", "#acme", "corp widgets"), where one
+    # combined scan could hide a term behind another.
+    atoms = ["acme", '"acme corp"', "corp", "#acme", '"corp widgets"', "widgets", "widget", "example.com", "com"]
+    words = ["acme", "Acmé", "corp", "#acme", "widgets", "wigdets", "widget", "example", "dot", "com", ".", "x"]
+    aliases = {"acme": ["akme", "acme corp"], "widgets": ["gizmos"]}
+    rng = random.Random(1234)
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            atom = rng.choice(atoms)
+            parts.append(("-" if rng.random() < 0.3 else "") + atom)
+            parts.append(rng.choice(["", "OR"]))
+        source = " ".join(p for p in parts[:-1] if p)
+        if source.split()[-1] == "OR" or source.split()[0] == "OR":
+            continue
+        query = compile_query(source, aliases=aliases, fuzzy=fuzzy)
+        for _ in range(10):
+            text = " ".join(rng.choice([*words, "akme", "gizmos"]) for _ in range(rng.randint(0, 8)))
+            expected = _reference(parse(source), text, aliases, fuzzy)
+            assert (query.match(text) is not None) is expected, (source, text)

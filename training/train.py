@@ -78,7 +78,10 @@ def head_datasets(d: dict[str, list[dict[str, Any]]], corrections: list[dict[str
         "complaint": {"train": [(r["text"], int(r["label"] == "complaint")) for r in d["complaint"]], "dev": []},
         "spam": {"train": [(r["text"], int(r["label"] == "spam")) for r in spam_train],
                  "dev": [(r["text"], int(r["label"] == "spam")) for r in spam_test]},
-        "offensive": {"train": [(r["text"], int(r["label"] == "offensive")) for r in d["off_train"]],
+        # French insults come from MLMA (keyword-sampled, so only its toxic rows: its "not toxic" ones are odd).
+        "offensive": {"train": [(r["text"], int(r["label"] == "offensive")) for r in d["off_train"]]
+                      + [(r["text"], 1) for r in d["toxic_fr"] if r["label"] == "toxic"][:1500]
+                      + [(r["text"], 0) for r in d["sent_fr_train"]],
                       "dev": [(r["text"], int(r["label"] == "offensive")) for r in d["off_dev"]]},
         "lead": {"train": [(r["text"], r["labels"]["lead"]) for r in lr_train] + [(r["text"], 0) for r in background],
                  "dev": [(r["text"], r["labels"]["lead"]) for r in lr_test]},

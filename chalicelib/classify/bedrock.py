@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.classify import cues as rules
 from chalicelib.classify.builtin import BuiltinClassifier
-from chalicelib.classify.features import normalise
+from chalicelib.classify.features import normalise, tokenize
 from chalicelib.classify.schema import ClassifyInput, Labels
 
 DEFAULT_MODEL = "amazon.nova-micro-v1:0"
@@ -141,7 +141,7 @@ class BedrockClassifier:
             if raised and not why.get(flag):
                 why[flag] = labels.why.get(flag, ["llm"])
         lowered = normalise(item.text)
-        found = rules.find_cues(lowered)
+        found = rules.find_cues(tokenize(lowered), lowered)
         if llm.complaint and found:
             why["complaint"] = why["complaint"] + [c for c in found if c not in why["complaint"]]
         p_neg = 1.0 if llm.sentiment == "negative" else 0.0

@@ -11,20 +11,21 @@ import json
 import math
 import sys
 import zlib
+from operator import add
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from chalicelib.classify import cues as rules
-from chalicelib.classify.features import featurize, normalise, token_features
+from chalicelib.classify.features import context_features, normalise, token_features, tokenize
 from chalicelib.classify.lang import looks_other, normalise_lang
 from chalicelib.classify.schema import ClassifyInput, Labels
 
 MODEL_DIR = Path(__file__).parent / "model"
 SENTIMENTS = ("negative", "neutral", "positive")
 FLAGS = ("complaint", "spam", "offensive", "lead", "needs_reply")
-CACHE_LIMIT = 300_000
+CACHE_LIMIT = 200_000  # entries per cache, ~30 MB each at most
 # Features too vague to explain anything on their own.
 HIDDEN = frozenset({"@user", "link", ",", ".", ":", "'", '"', "-", "…", "0", "00", "000", "0000"})
 
@@ -43,8 +44,10 @@ def _softmax(zs: Sequence[float]) -> list[float]:
 
 
 def _display(feature: str) -> str:
-    """A feature as a reader sees it in `why`: "b:not happy" -> "not happy", "n:good" -> "not good"."""
-    kind, _, body = feature.partition(":")
+    """A feature as a reader sees it in `why`: "b:not happy" -> "not happy", "n:good" -> "NOT good"."""
+    if len(feature) < 2 or feature[1] != ":":
+        return feature  # a token
+    kind, body = feature[0], feature[2:]
     if kind == "n":
         return "NOT " + body
     if kind == "t":
@@ -70,52 +73,89 @@ class LinearModel:
             self.weights.byteswap()
         if len(self.weights) != self.k * (self.mask + 1):
             raise ValueError(f"{model_dir / 'weights.bin'} does not match model.json: retrain with make train")
-        self._zero = (0,) * self.k
-        self._cache: dict[str, tuple[tuple[int, ...], int]] = {}
+        # Summed int weights (and feature count) per token, and int weights per context feature.
+        self._tokens: dict[str, tuple[array[int], int]] = {}
+        self._pairs: dict[str, tuple[array[int], int]] = {}
+        self._context: dict[str, array[int]] = {}
 
     def _row(self, feature: str) -> array[int]:
         i = (zlib.crc32(feature.encode("utf-8")) & self.mask) * self.k
         return self.weights[i : i + self.k]
 
-    def token_vector(self, tok: str) -> tuple[tuple[int, ...], int]:
-        """(summed int weights per column, number of features) of one token, cached."""
-        hit = self._cache.get(tok)
-        if hit is not None:
-            return hit
-        feats = token_features(tok)
-        vec = tuple(sum(col) for col in zip(*(self._row(f) for f in feats), strict=True))
-        if len(self._cache) >= CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[tok] = (vec, len(feats))
-        return vec, len(feats)
+    def _token(self, tok: str) -> tuple[array[int], int]:
+        """(summed int weights, feature count) of one token's own features, cached."""
+        hit = self._tokens.get(tok)
+        if hit is None:
+            feats = token_features(tok)
+            hit = (array("i", map(sum, zip(*map(self._row, feats), strict=True))), len(feats))
+            if len(self._tokens) >= CACHE_LIMIT:
+                self._tokens.clear()
+            self._tokens[tok] = hit
+        return hit
 
-    def logits(self, text: str) -> tuple[list[float], list[tuple[str, tuple[int, ...]]]]:
-        """Logits per column, and (feature, int weights) pairs for explanations."""
-        tokens, ctx = featurize(text)
-        parts: list[tuple[str, tuple[int, ...]]] = []
-        n = 0
+    def _pair_miss(self, key: str, tok: str) -> tuple[array[int], int]:
+        """Token features of `tok` plus the bigram `key` ("prev tok"), summed and cached."""
+        vec, count = self._token(tok)
+        pair = array("i", map(add, vec, self._row("b:" + key)))
+        if len(self._pairs) >= CACHE_LIMIT:
+            self._pairs.clear()
+        hit = self._pairs[key] = (pair, count + 1)
+        return hit
+
+    def _context_miss(self, feat: str) -> array[int]:
+        if len(self._context) >= CACHE_LIMIT:
+            self._context.clear()
+        vec = self._context[feat] = array("i", self._row(feat))
+        return vec
+
+    def logits(self, text: str) -> tuple[list[float], list[str], list[array[int]]]:
+        """Logits per column, plus display names and int weights of the text's parts (for `why`).
+
+        A part is a token with the bigram ending on it, or one context feature.
+        """
+        return self.logits_of_tokens(tokenize(normalise(text)), text)
+
+    def logits_of_tokens(self, tokens: list[str], text: str) -> tuple[list[float], list[str], list[array[int]]]:
+        """`logits` for an already tokenized text."""
+        ctx = context_features(tokens, text)
+        get_pair, get_context = self._pairs.get, self._context.get
+        vecs: list[array[int]] = []
+        n = len(ctx)
+        prev = "<s>"
         for tok in tokens:
-            vec, count = self.token_vector(tok)
-            parts.append(("w:" + tok, vec))
-            n += count
+            key = prev + " " + tok
+            hit = get_pair(key) or self._pair_miss(key, tok)
+            vecs.append(hit[0])
+            n += hit[1]
+            prev = tok
+        last = "b:" + prev + " </s>"
+        ctx.append(last)
+        n += 1
         for feat in ctx:
-            parts.append((feat, tuple(self._row(feat))))
-        n += len(ctx)
-        norm = 1.0 / math.sqrt(n) if n else 0.0
-        totals = [sum(col) for col in zip(*(vec for _, vec in parts), strict=True)] if parts else [0] * self.k
-        return [t * s * norm + b for t, s, b in zip(totals, self.scales, self.biases, strict=True)], parts
+            vecs.append(get_context(feat) or self._context_miss(feat))
+        norm = 1.0 / math.sqrt(n)
+        k = self.k
+        flat = array("i", b"".join(map(bytes, vecs)))
+        logits = [sum(flat[c::k]) * s * norm + b for c, s, b in zip(range(k), self.scales, self.biases, strict=True)]
+        return logits, tokens + ctx, vecs
 
-    def top_features(self, parts: list[tuple[str, tuple[int, ...]]], col: int, minus: int | None = None,
+    def top_features(self, names: list[str], vecs: list[array[int]], col: int, minus: int | None = None,
                      limit: int = 3) -> list[str]:
         """The few features pushing column `col` up most (relative to `minus` for softmax heads)."""
-        scored: dict[str, float] = {}
-        for feat, vec in parts:
-            value = vec[col] - (vec[minus] if minus is not None else 0)
-            if value > 0 and not feat.startswith("len:"):
-                label = _display(feat)
-                if label and label not in HIDDEN:
-                    scored[label] = scored.get(label, 0.0) + value
-        return [f for f, _ in sorted(scored.items(), key=lambda kv: -kv[1])[:limit]]
+        if minus is None:
+            values = [v[col] for v in vecs]
+        else:
+            values = [v[col] - v[minus] for v in vecs]
+        out: list[str] = []
+        for i in sorted(range(len(values)), key=values.__getitem__, reverse=True)[: limit + 6]:
+            if values[i] <= 0:
+                break
+            label = _display(names[i])
+            if label and label not in HIDDEN and label not in out:
+                out.append(label)
+                if len(out) == limit:
+                    break
+        return out
 
 
 class BuiltinClassifier:
@@ -144,9 +184,10 @@ class BuiltinClassifier:
         """Labels for one input."""
         m = self.model
         heads = m.heads
-        logits, parts = m.logits(item.text)
-        lang = self._lang(item, logits)
         lowered = normalise(item.text)
+        tokens = tokenize(lowered)
+        logits, names, vecs = m.logits_of_tokens(tokens, item.text)
+        lang = self._lang(item, logits)
         sent_head = heads["sent_fr" if lang == "fr" else "sent_en"]
         c0 = sent_head["col"]
         probs = _softmax(logits[c0 : c0 + 3])
@@ -160,9 +201,9 @@ class BuiltinClassifier:
             scores[flag] = round(p, 4)
             flags[flag] = p >= head["threshold"]
             if flags[flag]:
-                why[flag] = m.top_features(parts, head["col"])
+                why[flag] = m.top_features(names, vecs, head["col"]) or [f"{flag} score {p:.2f}"]
         self._french_rules(lang, lowered, probs[0], flags, why)
-        found = rules.find_cues(lowered)
+        found = rules.find_cues(tokens, lowered)
         if found and (probs[0] > 0.3 or flags["complaint"]) and not flags["spam"]:
             # An outage or a refund request aimed at a brand is a complaint even when phrased flatly.
             if not flags["complaint"] and ("outage" in found or "refund" in found):
@@ -178,9 +219,9 @@ class BuiltinClassifier:
             cues_reply = (["?"] if "?" in item.text else []) + (["@brand"] if addressed else [])
             why["needs_reply"] = _merge(why.get("needs_reply", []), cues_reply)
         if sentiment == "negative":
-            why["negative"] = m.top_features(parts, c0, minus=c0 + 2)
+            why["negative"] = m.top_features(names, vecs, c0, minus=c0 + 2)
         elif sentiment == "positive":
-            why["positive"] = m.top_features(parts, c0 + 2, minus=c0)
+            why["positive"] = m.top_features(names, vecs, c0 + 2, minus=c0)
         level = rules.urgency(probs[0], scores["complaint"] if not flags["complaint"] else max(scores["complaint"], 0.8),
                               found, item.followers, item.engagement, flags["needs_reply"], flags["spam"])
         scores["urgent"] = round(level / 100, 4)

@@ -19,7 +19,7 @@ from typing import Any
 
 from chalicelib.classify import cues as rules
 from chalicelib.classify.builtin import BuiltinClassifier
-from chalicelib.classify.features import normalise
+from chalicelib.classify.features import normalise, tokenize
 from chalicelib.classify.schema import ClassifyInput, Labels
 
 SENTIMENT_BATCH = 25
@@ -94,7 +94,7 @@ class ComprehendClassifier:
                 why["offensive"] = labels.why.get("offensive", [])
             lowered = normalise(item.text)
             update["urgency"] = rules.urgency(scores["negative"], max(scores["complaint"], 0.8 * labels.complaint),
-                                              rules.find_cues(lowered), item.followers, item.engagement,
+                                              rules.find_cues(tokenize(lowered), lowered), item.followers, item.engagement,
                                               labels.needs_reply, labels.spam)
             scores["urgent"] = round(update["urgency"] / 100, 4)
             if update["urgency"] < 50:

@@ -6,7 +6,8 @@ so the model needs no vocabulary file. A text's features fall into two groups:
 - token features, which depend on one token only (the word itself and its character n-grams
   inside word boundaries). The runtime caches their summed weights per token, which is what
   makes pure-Python inference fast: most tokens of a new text were seen before.
-- context features: word bigrams, negated words ("not good" -> `n:good`), and a few
+- word bigrams (the runtime caches them together with their second word's token features);
+- context features: negated words ("not good" -> `n:good`), and a few
   text-level cues (question mark, @mention, URL, length, all caps).
 
 Every feature has the same value, 1/sqrt(number of features of the text): a cheap stand-in for
@@ -22,6 +23,9 @@ import zlib
 URL_RE = re.compile(r"https?://\S+|www\.\S+|\bhttp\b", re.IGNORECASE)
 USER_RE = re.compile(r"@\w+")
 ELONGATED_RE = re.compile(r"(\w)\1{2,}")
+DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+UPPER_RE = re.compile(r"[A-ZÀ-Ý]")
+LETTER_RE = re.compile(r"[^\W\d_]")
 TOKEN_RE = re.compile(
     r"<url>|<user>"
     r"|[:;=8x][\-o\*']?[\)\]\(\[dpo/\\|@3]"  # emoticons, on lowercased text
@@ -42,22 +46,26 @@ ELISION_RE = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)['’](\w)")
 
 def normalise(text: str) -> str:
     """Lowercase, mask URLs and user names, shorten elongations ("soooo" -> "soo")."""
-    text = URL_RE.sub(" <url> ", text)
-    text = USER_RE.sub(" <user> ", text)
     text = text.lower()
-    return ELONGATED_RE.sub(r"\1\1", text)
+    if "http" in text or "www." in text:
+        text = URL_RE.sub(" <url> ", text)
+    if "@" in text:
+        text = USER_RE.sub(" <user> ", text)
+    return ELONGATED_RE.sub(r"\1\1", text.translate(DIGITS_TO_ZERO))
 
 
 def tokenize(text: str) -> list[str]:
-    """Tokens of a normalised text; digits become 0 so numbers share features."""
+    """Tokens of a normalised text; French elisions split off ("j'ai" -> "j'", "ai")."""
+    tokens: list[str] = TOKEN_RE.findall(text)
+    if "'" not in text and "’" not in text:
+        return tokens
     out: list[str] = []
-    for tok in TOKEN_RE.findall(text):
-        if tok[0].isdigit() or (len(tok) > 1 and tok[1].isdigit()):
-            tok = re.sub(r"\d", "0", tok)
-        m = ELISION_RE.match(tok)
-        if m:
-            out.append(tok[: m.start(1)])
-            tok = tok[m.start(1) :]
+    for tok in tokens:
+        if "'" in tok or "’" in tok:
+            m = ELISION_RE.match(tok)
+            if m:
+                out.append(tok[: m.start(1)])
+                tok = tok[m.start(1) :]
         out.append(tok)
     return out
 
@@ -91,18 +99,15 @@ def token_features(tok: str) -> list[str]:
 def context_features(tokens: list[str], raw: str) -> list[str]:
     """Features that need the neighbours or the whole text."""
     feats: list[str] = []
-    prev = "<s>"
-    negated = False
-    for tok in tokens:
-        feats.append("b:" + prev + " " + tok)
-        if tok in NEGATORS:
-            negated = True
-        elif tok[0] in CLAUSE_END:
-            negated = False
-        elif negated:
-            feats.append("n:" + tok)
-        prev = tok
-    feats.append("b:" + prev + " </s>")
+    if not NEGATORS.isdisjoint(tokens):
+        negated = False
+        for tok in tokens:
+            if tok in NEGATORS:
+                negated = True
+            elif tok[0] in CLAUSE_END:
+                negated = False
+            elif negated:
+                feats.append("n:" + tok)
     n_tok = len(tokens)
     feats.append("len:" + ("0" if n_tok < 5 else "1" if n_tok < 12 else "2" if n_tok < 25 else "3"))
     if "?" in raw:
@@ -115,14 +120,20 @@ def context_features(tokens: list[str], raw: str) -> list[str]:
             feats.append("t:starts_mention")
     if "<url>" in tokens:
         feats.append("t:url")
-    letters = [c for c in raw if c.isalpha()]
-    if len(letters) > 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    n_upper = len(UPPER_RE.findall(raw))
+    if n_upper > 8 and n_upper > 0.6 * len(LETTER_RE.findall(raw)):
         feats.append("t:caps")
     return feats
 
 
+def bigrams(tokens: list[str]) -> list[str]:
+    """Word bigram features, with sentence boundaries: the first is "b:<s> w1", the last "b:wn </s>"."""
+    padded = ["<s>", *tokens, "</s>"]
+    return [f"b:{a} {b}" for a, b in zip(padded, padded[1:], strict=False)]
+
+
 def featurize(text: str) -> tuple[list[str], list[str]]:
-    """(tokens, context features) of a raw text. Token features come from `token_features`."""
+    """(tokens, context features except bigrams) of a raw text; see `token_features` and `bigrams`."""
     tokens = tokenize(normalise(text))
     return tokens, context_features(tokens, text)
 
@@ -137,5 +148,6 @@ def feature_indices(text: str, n_bits: int) -> list[int]:
     mask = (1 << n_bits) - 1
     tokens, ctx = featurize(text)
     out = [hash_feature(f, mask) for tok in tokens for f in token_features(tok)]
+    out.extend(hash_feature(f, mask) for f in bigrams(tokens))
     out.extend(hash_feature(f, mask) for f in ctx)
     return out

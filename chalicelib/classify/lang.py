@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 WORD_RE = re.compile(r"[^\W\d_]+")
+LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+NON_LATIN_RE = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f]")
 EN = frozenset("the and you that this with for are was have not but what all they your just can will my me is it "
                "of to in on be at so i".split())
 FR = frozenset("le la les des une est et que qui pas pour dans sur avec je tu il nous vous ce cette mais ou "
@@ -38,13 +40,12 @@ def normalise_lang(lang: str | None) -> str | None:
 
 def looks_other(text: str) -> bool:
     """True when the text is clearly neither English nor French."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
+    if NON_LATIN_RE.search(text):
+        non_latin = len(NON_LATIN_RE.findall(text))
+        if non_latin > len(LATIN_RE.findall(text)):
+            return True
+    words = WORD_RE.findall(text.lower())
+    other = sum(map(OTHER.__contains__, words))
+    if other < 2:
         return False
-    latin = sum(1 for c in letters if c < "\u0250")
-    if latin < 0.5 * len(letters):
-        return True
-    words = [w.lower() for w in WORD_RE.findall(text)]
-    other = sum(1 for w in words if w in OTHER)
-    known = sum(1 for w in words if w in EN or w in FR)
-    return other >= 2 and other > known
+    return other > sum(map(EN.__contains__, words)) + sum(map(FR.__contains__, words))

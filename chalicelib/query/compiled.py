@@ -5,8 +5,10 @@ How a text is matched, cheapest first:
 1. metadata filters (lang:, source:, site:, author:) that the whole query requires are checked
    before the text is even normalised;
 2. title and text are normalised once each (ASCII text takes a fast path);
-3. one combined regex, a named group per term, scans each once and yields every term found and
-   its span; a text with no hit is rejected there unless the query can match without terms;
+3. one combined regex of every spelling (factored as a trie, without capturing groups, which
+   would cost the regex engine its fast paths) scans each once; a hit is then attributed to
+   its term by a dict lookup (plain words) or a fullmatch of the few other terms. A text with
+   no hit is rejected there unless the query can match without terms;
 4. the combined regex reports non-overlapping matches, so a term whose only occurrences overlap
    another term's ("acme" inside "acme corp") can be hidden. Which terms can overlap is worked
    out at compile time from their words; only those are searched again, and only when the term
@@ -376,6 +378,13 @@ def _host(url: str) -> str | None:
 
 def compile_query(text: str, *, aliases: dict[str, list[str]] | None = None, fuzzy: bool = False) -> Query:
     """Compile a query once; match it against many texts with ``Query.match``.
+
+    The language: words and "exact phrases"; AND, also implied by juxtaposition; OR; NOT or
+    ``-term``; parentheses; precedence NOT > AND > OR; operators in upper case. Filters:
+    ``lang:fr`` (also fr-CA), ``source:reddit`` (a prefix: ``source:form`` covers
+    ``form:typeform``), ``site:example.com`` (and its subdomains), ``author:jdoe``. Matching is
+    case- and accent-insensitive and on word boundaries; ``example.com`` also matches
+    ``example[.]com``, ``example(.)com`` and ``example dot com``.
 
     ``aliases`` maps a term to other spellings that count as that term (brand misspellings,
     nicknames, multi-word names). ``fuzzy`` also accepts one typo (insertion, deletion,

@@ -162,3 +162,60 @@ def test_jotform_malformed_multipart_names_the_field(content_type: str, body: by
     with pytest.raises(PayloadError) as caught:
         module.parse(body, content_type)
     assert caught.value.field == field
+
+
+def test_typeforms_documented_example_payload_parses() -> None:
+    # The official example (sources-and-webhooks.md B1), as Typeform's "Send test request" posts it
+    body = json.dumps(
+        {
+            "event_id": "LtWXD3crgy",
+            "event_type": "form_response",
+            "form_response": {
+                "form_id": "lT4Z3j",
+                "token": "a3a12ec67a1365927098a606107fac15",
+                "submitted_at": "2018-01-18T18:17:02Z",
+                "landed_at": "2018-01-18T18:07:02Z",
+                "calculated": {"score": 9},
+                "variables": [{"key": "score", "type": "number", "number": 4}],
+                "hidden": {"user_id": "abc123456"},
+                "definition": {
+                    "id": "lT4Z3j",
+                    "title": "Webhooks example",
+                    "fields": [
+                        {
+                            "id": "DlXFaesGBpoF",
+                            "type": "long_text",
+                            "ref": "readable_ref_long_text",
+                            "title": "Thanks, {{answer_60906475}}! What's it like where you live? "
+                            "Tell us in a few sentences.",
+                        },
+                        {"id": "SMEUb7VJz92Q", "type": "multiple_choice", "ref": "multi", "title": "Which ones?"},
+                        {"id": "k6TP9oLGgHjl", "type": "yes_no", "ref": "yes_no", "title": "Would you come back?"},
+                        {"id": "pay1", "type": "payment", "ref": "pay", "title": "Pay here"},
+                    ],
+                },
+                "answers": [
+                    {"type": "text", "text": "Sample answer", "field": {"id": "DlXFaesGBpoF", "type": "long_text"}},
+                    {
+                        "type": "choices",
+                        "choices": {"labels": ["London", "Sydney"], "other": "Paris"},
+                        "field": {"id": "SMEUb7VJz92Q", "type": "multiple_choice"},
+                    },
+                    {"type": "boolean", "boolean": True, "field": {"id": "k6TP9oLGgHjl", "type": "yes_no"}},
+                    {
+                        "type": "payment",
+                        "payment": {"amount": "1.00", "last4": "4242", "name": "Jane Doe"},
+                        "field": {"id": "pay1", "type": "payment"},
+                    },
+                ],
+            },
+        }
+    ).encode()
+    delivery = parse("typeform", body)
+    assert delivery.response_id == "a3a12ec67a1365927098a606107fac15"
+    assert delivery.form_name == "Webhooks example"
+    assert delivery.body_text().splitlines() == [
+        "Thanks, …! What's it like where you live? Tell us in a few sentences.: Sample answer",
+        "Which ones?: London, Sydney, Paris",
+        "Would you come back?: yes",
+    ]

@@ -35,6 +35,8 @@ def verify(
 
 def _answer_value(answer: dict[str, Any]) -> str:
     kind = answer.get("type")
+    if kind == "payment":  # card holder and last digits: not feedback, and personal
+        return ""
     if kind == "choice":
         choice = opt_obj(answer.get("choice"), "choice")
         return render(first(choice, "label", "other"))

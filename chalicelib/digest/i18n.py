@@ -6,8 +6,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "subject": "Veille digest for {watch}, {date}",
         "title": "{watch}: your day of {date}",
-        "summary": "{shown} mentions ({change}), {complaints} complaints, {leads} leads, {needs_reply} waiting "
-        "for a reply ({overdue} overdue).",
+        "summary": "{shown} mentions ({change}). Complaints: {complaints}. Leads: {leads}. "
+        "Waiting for a reply: {needs_reply} ({overdue} overdue).",
         "change_none": "no history yet",
         "change": "{pct:+.0f}% vs the 7-day average",
         "trend": "Last 8 days",
@@ -48,8 +48,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "fr": {
         "subject": "Synthèse Veille pour {watch}, {date}",
         "title": "{watch} : votre journée du {date}",
-        "summary": "{shown} mentions ({change}), {complaints} plaintes, {leads} prospects, {needs_reply} en attente "
-        "de réponse (dont {overdue} en retard).",
+        "summary": "{shown} mentions ({change}). Plaintes : {complaints}. Prospects : {leads}. "
+        "En attente de réponse : {needs_reply} (dont {overdue} en retard).",
         "change_none": "pas encore d'historique",
         "change": "{pct:+.0f} % par rapport à la moyenne sur 7 jours",
         "trend": "Les 8 derniers jours",

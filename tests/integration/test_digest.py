@@ -282,7 +282,7 @@ def test_html_is_email_safe_and_french_when_asked(store: Any, seeded: dict[str, 
     assert "<svg" not in page and "<script" not in page
     assert 'style="' in page  # CSS inlined
     assert "Mark replied" not in page and "Marquer répondu" not in page  # no links without a signer
-    assert "Plaintes" not in render_text(digest) and "plaintes" in render_text(digest)
+    assert "Plaintes : 3. Prospects : 1." in render_text(digest)
 
 
 def test_a_day_across_a_dst_change_has_23_hours(store: Any) -> None:

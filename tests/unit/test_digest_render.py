@@ -106,7 +106,9 @@ def test_dark_mode_and_escaping() -> None:
 def test_text_and_french() -> None:
     text = render_text(digest())
     assert text.startswith("acme: your day of 2026-03-09")
-    assert "10 mentions (+100% vs the 7-day average), 3 complaints, 1 leads, 2 waiting" in text
+    assert (
+        "10 mentions (+100% vs the 7-day average). Complaints: 3. Leads: 1. Waiting for a reply: 2 (1 overdue)." in text
+    )
     assert "overdue (target 24 h)" in text and "alerts: SILENT (last error: HTTP 503)" in text
     assert "Hidden: 1 spam, 1 offensive" in text
     french = render_text(digest("fr"))

@@ -34,8 +34,13 @@ from training.train import LEAD_REPLY, load_all, spam_split  # noqa: E402
 
 START, END = "<!-- classify:start -->", "<!-- classify:end -->"
 SENT = ["negative", "neutral", "positive"]
-TARGETS = {"complaint_macro_f1_cv10": 0.88, "sentiment_en_macro_recall": 0.72, "sentiment_fr_macro_f1": 0.70,
-           "offensive_macro_f1": 0.80, "texts_per_s": 5000}
+TARGETS = {
+    "complaint_macro_f1_cv10": 0.88,
+    "sentiment_en_macro_recall": 0.72,
+    "sentiment_fr_macro_f1": 0.70,
+    "offensive_macro_f1": 0.80,
+    "texts_per_s": 5000,
+}
 
 
 def pin_one_core() -> None:
@@ -110,19 +115,26 @@ def main() -> int:
     q["vader_fr_sentiment_fr_macro_f1"] = f1_score(fr_y, vader_labels(vader_fr, fr_texts), average="macro")
     off_texts = [r["text"] for r in d["off_dev"]]
     off_y = [int(r["label"] == "offensive") for r in d["off_dev"]]
-    q["offensive_macro_f1"] = f1_score(off_y, [int(lab.offensive) for lab in run_builtin(clf, off_texts, "en")],
-                                       average="macro")
+    q["offensive_macro_f1"] = f1_score(
+        off_y, [int(lab.offensive) for lab in run_builtin(clf, off_texts, "en")], average="macro"
+    )
     _, spam_test = spam_split(d["spam_sms"] + d["spam_yt"])
-    q["spam_f1_heldout"] = f1_score([int(r["label"] == "spam") for r in spam_test],
-                                    [int(lab.spam) for lab in run_builtin(clf, [r["text"] for r in spam_test], "en")])
+    q["spam_f1_heldout"] = f1_score(
+        [int(r["label"] == "spam") for r in spam_test],
+        [int(lab.spam) for lab in run_builtin(clf, [r["text"] for r in spam_test], "en")],
+    )
     lr_test = [r for r in recipe.read_jsonl(LEAD_REPLY) if r["split"] == "test"]
     lr_labels = run_builtin(clf, [r["text"] for r in lr_test], None)
     for flag in ("lead", "needs_reply"):
-        q[f"{flag}_f1_heldout_templates"] = f1_score([r["labels"][flag] for r in lr_test],
-                                                     [int(getattr(lab, flag)) for lab in lr_labels])
-    q["lang_accuracy_fr_dev_en_dev"] = float(np.mean(
-        [lab.lang == "fr" for lab in run_builtin(clf, fr_texts, None)]
-        + [lab.lang == "en" for lab in run_builtin(clf, en_texts[:1000], None)]))
+        q[f"{flag}_f1_heldout_templates"] = f1_score(
+            [r["labels"][flag] for r in lr_test], [int(getattr(lab, flag)) for lab in lr_labels]
+        )
+    q["lang_accuracy_fr_dev_en_dev"] = float(
+        np.mean(
+            [lab.lang == "fr" for lab in run_builtin(clf, fr_texts, None)]
+            + [lab.lang == "en" for lab in run_builtin(clf, en_texts[:1000], None)]
+        )
+    )
     print("quality so far", {k: round(float(v), 4) for k, v in q.items()}, flush=True)
     q["complaint_macro_f1_cv10"] = complaint_cv(d["complaint"])
     res["quality"] = {k: round(float(v), 4) for k, v in q.items()}
@@ -135,8 +147,9 @@ def main() -> int:
         cold.classify(as_items[start : start + 100])
     res["speed"] = {
         "builtin_texts_per_s_cold_cache": round(len(as_items) / (time.perf_counter() - t0)),
-        "builtin_texts_per_s_warm": round(throughput(
-            lambda b: cold.classify([ClassifyInput(id="x", text=t) for t in b]), speed_texts, 2)),
+        "builtin_texts_per_s_warm": round(
+            throughput(lambda b: cold.classify([ClassifyInput(id="x", text=t) for t in b]), speed_texts, 2)
+        ),
         "vader_en_texts_per_s": round(throughput(lambda b: [vader_en.polarity_scores(t) for t in b], speed_texts)),
         "vader_fr_texts_per_s": round(throughput(lambda b: [vader_fr.polarity_scores(t) for t in b], speed_texts)),
         "n_texts": len(speed_texts),
@@ -154,25 +167,44 @@ def write_readme(res: dict) -> None:
     q, s = res["quality"], res["speed"]
     rows = [
         ("complaint macro-F1, 10-fold CV (complaint_en)", q["complaint_macro_f1_cv10"], "—", "≥ 0.88 (SOTA 0.882)"),
-        ("EN sentiment macro-recall (sentiment_en_dev)", q["sentiment_en_macro_recall"],
-         q["vader_sentiment_en_macro_recall"], "≥ 0.72 (SVM 0.629, RoBERTa 0.713)"),
-        ("FR sentiment macro-F1 (sentiment_fr_dev)", q["sentiment_fr_macro_f1"], q["vader_fr_sentiment_fr_macro_f1"],
-         "≥ 0.70 (FastText 0.548, XLM-R 0.720)"),
+        (
+            "EN sentiment macro-recall (sentiment_en_dev)",
+            q["sentiment_en_macro_recall"],
+            q["vader_sentiment_en_macro_recall"],
+            "≥ 0.72 (SVM 0.629, RoBERTa 0.713)",
+        ),
+        (
+            "FR sentiment macro-F1 (sentiment_fr_dev)",
+            q["sentiment_fr_macro_f1"],
+            q["vader_fr_sentiment_fr_macro_f1"],
+            "≥ 0.70 (FastText 0.548, XLM-R 0.720)",
+        ),
         ("offensive macro-F1 (offensive_en_dev)", q["offensive_macro_f1"], "—", "≥ 0.80 (SVM 0.523, RoBERTa 0.795)"),
         ("spam F1 (held-out 20 %, SMS + YouTube)", q["spam_f1_heldout"], "—", ""),
         ("lead F1 (held-out templates, own data)", q["lead_f1_heldout_templates"], "—", ""),
         ("needs_reply F1 (held-out templates, own data)", q["needs_reply_f1_heldout_templates"], "—", ""),
         ("language accuracy (fr dev + 1,000 en dev)", q["lang_accuracy_fr_dev_en_dev"], "—", ""),
     ]
-    lines = [START, "## Classifier (`python bench/bench_classify.py`)", "",
-             f"Model `{res['model_version']}`, {res['machine']}; weights load in {res['model_load_ms']} ms.", "",
-             "| metric | builtin | VADER | target / published |", "|---|---:|---:|---|"]
+    lines = [
+        START,
+        "## Classifier (`python bench/bench_classify.py`)",
+        "",
+        f"Model `{res['model_version']}`, {res['machine']}; weights load in {res['model_load_ms']} ms.",
+        "",
+        "| metric | builtin | VADER | target / published |",
+        "|---|---:|---:|---|",
+    ]
     lines += [f"| {name} | {a:.3f} | {b if isinstance(b, str) else f'{b:.3f}'} | {t} |" for name, a, b, t in rows]
-    lines += ["", "| throughput, batches of 100, one core | texts/s |", "|---|---:|",
-              f"| builtin, cold token cache | {s['builtin_texts_per_s_cold_cache']:,} |",
-              f"| builtin, warm | {s['builtin_texts_per_s_warm']:,} |",
-              f"| VADER (en) | {s['vader_en_texts_per_s']:,} |",
-              f"| VADER-fr | {s['vader_fr_texts_per_s']:,} |", END]
+    lines += [
+        "",
+        "| throughput, batches of 100, one core | texts/s |",
+        "|---|---:|",
+        f"| builtin, cold token cache | {s['builtin_texts_per_s_cold_cache']:,} |",
+        f"| builtin, warm | {s['builtin_texts_per_s_warm']:,} |",
+        f"| VADER (en) | {s['vader_en_texts_per_s']:,} |",
+        f"| VADER-fr | {s['vader_fr_texts_per_s']:,} |",
+        END,
+    ]
     path = REPO / "bench" / "README.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     section = "\n".join(lines)

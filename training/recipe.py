@@ -65,11 +65,13 @@ def matrix(texts: Iterable[str], n_bits: int = N_BITS) -> sparse.csr_matrix:
     return m
 
 
-def fit_head(x: sparse.csr_matrix, y: Sequence[int], c: float, multiclass: bool,
-             sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def fit_head(
+    x: sparse.csr_matrix, y: Sequence[int], c: float, multiclass: bool, sample_weight: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(coef [n_out, n_features], intercept [n_out]) of a class-balanced logistic regression."""
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED,
-                               solver="lbfgs" if multiclass else "liblinear")
+    model = LogisticRegression(
+        C=c, class_weight="balanced", max_iter=2000, random_state=SEED, solver="lbfgs" if multiclass else "liblinear"
+    )
     model.fit(x, np.asarray(y), sample_weight=sample_weight)
     return model.coef_.astype(np.float64), model.intercept_.astype(np.float64)
 
@@ -91,8 +93,9 @@ def best_threshold(probs: np.ndarray, y: np.ndarray) -> float:
     return best_t
 
 
-def complaint_predict(x_train: sparse.csr_matrix, y_train: np.ndarray, x_test: sparse.csr_matrix,
-                      texts_test: Sequence[str]) -> np.ndarray:
+def complaint_predict(
+    x_train: sparse.csr_matrix, y_train: np.ndarray, x_test: sparse.csr_matrix, texts_test: Sequence[str]
+) -> np.ndarray:
     """0/1 complaint predictions of the complaint head trained on (x_train, y_train): the bench's CV step."""
     coef, intercept = fit_head(x_train, y_train, HEADS["complaint"]["C"], multiclass=False)
     return (predict_scores(x_test, coef, intercept)[:, 0] >= 0).astype(int)

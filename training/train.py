@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import f1_score, recall_score
 
-from training.recipe import HEADS, N_BITS, SEED, best_threshold, fit_head, matrix, read_jsonl, sha256_file
+from training.recipe import HEADS, N_BITS, SEED, fit_head, matrix, read_jsonl, sha256_file
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL_DIR = REPO / "chalicelib" / "classify" / "model"
@@ -44,12 +44,18 @@ def spam_split(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[d
 def load_all(data: Path) -> dict[str, list[dict[str, Any]]]:
     """Every data file the recipe reads, by short name."""
     files = {
-        "sent_en_train": "sentiment_en_train.jsonl", "sent_en_dev": "sentiment_en_dev.jsonl",
-        "sent_fr_train": "sentiment_fr_train.jsonl", "sent_fr_dev": "sentiment_fr_dev.jsonl",
-        "allocine": "reviews_fr_allocine.jsonl", "complaint": "complaint_en.jsonl",
-        "off_train": "offensive_en_train.jsonl", "off_dev": "offensive_en_dev.jsonl",
-        "spam_sms": "spam_sms_en.jsonl", "spam_yt": "spam_youtube_en.jsonl",
-        "toxic_fr": "toxic_fr_mlma.jsonl", "toxic_en": "toxic_en_mlma.jsonl",
+        "sent_en_train": "sentiment_en_train.jsonl",
+        "sent_en_dev": "sentiment_en_dev.jsonl",
+        "sent_fr_train": "sentiment_fr_train.jsonl",
+        "sent_fr_dev": "sentiment_fr_dev.jsonl",
+        "allocine": "reviews_fr_allocine.jsonl",
+        "complaint": "complaint_en.jsonl",
+        "off_train": "offensive_en_train.jsonl",
+        "off_dev": "offensive_en_dev.jsonl",
+        "spam_sms": "spam_sms_en.jsonl",
+        "spam_yt": "spam_youtube_en.jsonl",
+        "toxic_fr": "toxic_fr_mlma.jsonl",
+        "toxic_en": "toxic_en_mlma.jsonl",
     }
     missing = [f for f in files.values() if not (data / f).exists()]
     if missing:
@@ -57,8 +63,7 @@ def load_all(data: Path) -> dict[str, list[dict[str, Any]]]:
     return {k: read_jsonl(data / f) for k, f in files.items()}
 
 
-def head_datasets(d: dict[str, list[dict[str, Any]]], corrections: list[dict[str, Any]]
-                  ) -> dict[str, dict[str, Any]]:
+def head_datasets(d: dict[str, list[dict[str, Any]]], corrections: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per head: train texts, labels, weights, and the dev set it is scored on."""
     rng = random.Random(SEED)
     lr = read_jsonl(LEAD_REPLY)
@@ -70,29 +75,46 @@ def head_datasets(d: dict[str, list[dict[str, Any]]], corrections: list[dict[str
     alloc = [r for r in d["allocine"] if r["split"] != "test"]
 
     out: dict[str, dict[str, Any]] = {
-        "sent_en": {"train": [(r["text"], SENT.index(r["label"])) for r in d["sent_en_train"]],
-                    "dev": [(r["text"], SENT.index(r["label"])) for r in d["sent_en_dev"]]},
-        "sent_fr": {"train": [(r["text"], SENT.index(r["label"])) for r in d["sent_fr_train"]]
-                    + [(r["text"], SENT.index(r["label"])) for r in alloc],
-                    "dev": [(r["text"], SENT.index(r["label"])) for r in d["sent_fr_dev"]]},
+        "sent_en": {
+            "train": [(r["text"], SENT.index(r["label"])) for r in d["sent_en_train"]],
+            "dev": [(r["text"], SENT.index(r["label"])) for r in d["sent_en_dev"]],
+        },
+        "sent_fr": {
+            "train": [(r["text"], SENT.index(r["label"])) for r in d["sent_fr_train"]]
+            + [(r["text"], SENT.index(r["label"])) for r in alloc],
+            "dev": [(r["text"], SENT.index(r["label"])) for r in d["sent_fr_dev"]],
+        },
         "complaint": {"train": [(r["text"], int(r["label"] == "complaint")) for r in d["complaint"]], "dev": []},
-        "spam": {"train": [(r["text"], int(r["label"] == "spam")) for r in spam_train],
-                 "dev": [(r["text"], int(r["label"] == "spam")) for r in spam_test]},
+        "spam": {
+            "train": [(r["text"], int(r["label"] == "spam")) for r in spam_train],
+            "dev": [(r["text"], int(r["label"] == "spam")) for r in spam_test],
+        },
         # French insults come from MLMA (keyword-sampled, so only its toxic rows: its "not toxic" ones are odd).
-        "offensive": {"train": [(r["text"], int(r["label"] == "offensive")) for r in d["off_train"]]
-                      + [(r["text"], 1) for r in d["toxic_fr"] if r["label"] == "toxic"][:1500]
-                      + [(r["text"], 0) for r in d["sent_fr_train"]],
-                      "dev": [(r["text"], int(r["label"] == "offensive")) for r in d["off_dev"]]},
-        "lead": {"train": [(r["text"], r["labels"]["lead"]) for r in lr_train] + [(r["text"], 0) for r in background],
-                 "dev": [(r["text"], r["labels"]["lead"]) for r in lr_test]},
-        "needs_reply": {"train": [(r["text"], r["labels"]["needs_reply"]) for r in lr_train]
-                        + [(r["text"], 0) for r in background],
-                        "dev": [(r["text"], r["labels"]["needs_reply"]) for r in lr_test]},
+        "offensive": {
+            "train": [(r["text"], int(r["label"] == "offensive")) for r in d["off_train"]]
+            + [(r["text"], 1) for r in d["toxic_fr"] if r["label"] == "toxic"][:1500]
+            + [(r["text"], 0) for r in d["sent_fr_train"]],
+            "dev": [(r["text"], int(r["label"] == "offensive")) for r in d["off_dev"]],
+        },
+        "lead": {
+            "train": [(r["text"], r["labels"]["lead"]) for r in lr_train] + [(r["text"], 0) for r in background],
+            "dev": [(r["text"], r["labels"]["lead"]) for r in lr_test],
+        },
+        "needs_reply": {
+            "train": [(r["text"], r["labels"]["needs_reply"]) for r in lr_train] + [(r["text"], 0) for r in background],
+            "dev": [(r["text"], r["labels"]["needs_reply"]) for r in lr_test],
+        },
     }
     fr_texts = [r["text"] for r in d["sent_fr_train"] + d["allocine"] + d["toxic_fr"]] + [
-        r["text"] for r in lr if r["lang"] == "fr"]
-    en_texts = [r["text"] for r in rng.sample(d["sent_en_train"], 6000) + d["complaint"] + d["toxic_en"]
-                + rng.sample(d["off_train"], 2000)] + [r["text"] for r in lr if r["lang"] == "en"]
+        r["text"] for r in lr if r["lang"] == "fr"
+    ]
+    en_texts = [
+        r["text"]
+        for r in rng.sample(d["sent_en_train"], 6000)
+        + d["complaint"]
+        + d["toxic_en"]
+        + rng.sample(d["off_train"], 2000)
+    ] + [r["text"] for r in lr if r["lang"] == "en"]
     out["lang_fr"] = {"train": [(t, 1) for t in fr_texts] + [(t, 0) for t in en_texts], "dev": []}
     for head in out.values():
         head["weight"] = [1.0] * len(head["train"])
@@ -120,8 +142,10 @@ def score(name: str, y: np.ndarray, scores: np.ndarray, threshold: float) -> dic
     """Dev scores of a head."""
     if scores.shape[1] > 1:
         pred = scores.argmax(1)
-        return {"macro_recall": round(float(recall_score(y, pred, average="macro")), 4),
-                "macro_f1": round(float(f1_score(y, pred, average="macro")), 4)}
+        return {
+            "macro_recall": round(float(recall_score(y, pred, average="macro")), 4),
+            "macro_f1": round(float(f1_score(y, pred, average="macro")), 4),
+        }
     pred = (_sigmoid(scores[:, 0]) >= threshold).astype(int)
     return {"f1": round(float(f1_score(y, pred)), 4), "macro_f1": round(float(f1_score(y, pred, average="macro")), 4)}
 
@@ -146,8 +170,12 @@ def train(data: Path, corrections_path: Path | None, out_dir: Path) -> dict[str,
             dev_texts, dev_y = zip(*sets[name]["dev"], strict=True)
             dev_scores_raw = np.asarray(matrix(dev_texts) @ coef.T) + intercept
             dev_scores[name] = score(name, np.asarray(dev_y), dev_scores_raw, threshold)
-        heads_json[name] = {"classes": cfg["classes"], "kind": "softmax" if multi else "sigmoid",
-                            "col": len(columns), "threshold": threshold}
+        heads_json[name] = {
+            "classes": cfg["classes"],
+            "kind": "softmax" if multi else "sigmoid",
+            "col": len(columns),
+            "threshold": threshold,
+        }
         for row, b in zip(coef, intercept, strict=True):
             columns.append(row)
             biases.append(float(b))
@@ -163,8 +191,15 @@ def quantize(columns: list[np.ndarray]) -> tuple[bytes, list[float]]:
     return q.tobytes(), [float(s) for s in scales]
 
 
-def write_model(out_dir: Path, columns: list[np.ndarray], biases: list[float], heads: dict[str, Any],
-                dev_scores: dict[str, Any], data: Path, corrections: Path | None) -> dict[str, Any]:
+def write_model(
+    out_dir: Path,
+    columns: list[np.ndarray],
+    biases: list[float],
+    heads: dict[str, Any],
+    dev_scores: dict[str, Any],
+    data: Path,
+    corrections: Path | None,
+) -> dict[str, Any]:
     """Write the three model files."""
     out_dir.mkdir(parents=True, exist_ok=True)
     blob, scales = quantize(columns)
@@ -177,20 +212,32 @@ def write_model(out_dir: Path, columns: list[np.ndarray], biases: list[float], h
         used[f"corrections:{corrections.name}"] = sha256_file(corrections)
     weights_sha = sha256_file(out_dir / "weights.bin")
     version = f"linear-{N_BITS}b-{weights_sha[:10]}"
-    model = {"n_bits": N_BITS, "k": len(columns), "scales": scales, "biases": biases, "heads": heads,
-             "model_version": version}
+    model = {
+        "n_bits": N_BITS,
+        "k": len(columns),
+        "scales": scales,
+        "biases": biases,
+        "heads": heads,
+        "model_version": version,
+    }
     (out_dir / "model.json").write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     meta = {
         "model_version": version,
-        "weights": {"file": "weights.bin", "sha256": weights_sha, "format": "int16 little-endian, bucket-major, "
-                    "k columns per bucket; float weight = int * scales[col]"},
+        "weights": {
+            "file": "weights.bin",
+            "sha256": weights_sha,
+            "format": "int16 little-endian, bucket-major, k columns per bucket; float weight = int * scales[col]",
+        },
         "model_json_sha256": sha256_file(out_dir / "model.json"),
         "data_files": used,
         "seed": SEED,
-        "config": {"n_bits": N_BITS, "heads": {n: {k: v for k, v in c.items()} for n, c in HEADS.items()},
-                   "features": "chalicelib/classify/features.py: words, accent-stripped words, char 3-5-grams "
-                   "in word boundaries, bigrams, negation marking, text cues; value 1/sqrt(n_features)",
-                   "model": "sklearn LogisticRegression, class_weight=balanced (lbfgs multinomial / liblinear)"},
+        "config": {
+            "n_bits": N_BITS,
+            "heads": {n: {k: v for k, v in c.items()} for n, c in HEADS.items()},
+            "features": "chalicelib/classify/features.py: words, accent-stripped words, char 3-5-grams "
+            "in word boundaries, bigrams, negation marking, text cues; value 1/sqrt(n_features)",
+            "model": "sklearn LogisticRegression, class_weight=balanced (lbfgs multinomial / liblinear)",
+        },
         "dev_scores": dev_scores,
     }
     (out_dir / "metadata.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")

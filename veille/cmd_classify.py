@@ -28,10 +28,15 @@ def add_parser(subparsers: Any) -> None:
         description=__doc__.split("\n\n")[0],
         epilog="Bad lines are skipped with a warning naming the line; the exit code is then 2.",
     )
-    parser.add_argument("--backend", choices=BACKENDS, default="builtin",
-                        help="builtin (local model, default), comprehend or bedrock (AWS, billed)")
-    parser.add_argument("--batch-size", type=_positive_int, default=100, metavar="N",
-                        help="inputs classified per call (default 100)")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="builtin",
+        help="builtin (local model, default), comprehend or bedrock (AWS, billed)",
+    )
+    parser.add_argument(
+        "--batch-size", type=_positive_int, default=100, metavar="N", help="inputs classified per call (default 100)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -53,7 +58,10 @@ def _parse(line: str, line_no: int) -> tuple[Any, str | None]:
     except json.JSONDecodeError as exc:
         return None, f"line {line_no}: not valid JSON ({exc.msg} at column {exc.colno}); expected one object per line"
     if not isinstance(obj, dict):
-        return None, f'line {line_no}: expected a JSON object like {{"id": "1", "text": "..."}}, got {type(obj).__name__}'
+        return (
+            None,
+            f'line {line_no}: expected a JSON object like {{"id": "1", "text": "..."}}, got {type(obj).__name__}',
+        )
     if "id" in obj and isinstance(obj["id"], int) and not isinstance(obj["id"], bool):
         obj["id"] = str(obj["id"])
     try:
@@ -63,8 +71,9 @@ def _parse(line: str, line_no: int) -> tuple[Any, str | None]:
         return None, f'line {line_no}: {problems} (each line needs "id" and "text" strings)'
 
 
-def classify_stream(stdin: TextIO, stdout: TextIO, stderr: TextIO, backend: str = "builtin",
-                    batch_size: int = 100) -> tuple[int, int]:
+def classify_stream(
+    stdin: TextIO, stdout: TextIO, stderr: TextIO, backend: str = "builtin", batch_size: int = 100
+) -> tuple[int, int]:
     """Classify every line of stdin to stdout; return (lines written, lines skipped)."""
     from chalicelib.classify import get_classifier
 
@@ -99,8 +108,9 @@ def classify_stream(stdin: TextIO, stdout: TextIO, stderr: TextIO, backend: str 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point called by `veille classify`: 0 if every line was labelled, 2 if some were skipped."""
-    written, skipped = classify_stream(sys.stdin, sys.stdout, sys.stderr, backend=args.backend,
-                                       batch_size=args.batch_size)
+    written, skipped = classify_stream(
+        sys.stdin, sys.stdout, sys.stderr, backend=args.backend, batch_size=args.batch_size
+    )
     if skipped:
         sys.stderr.write(f"veille classify: {written} labelled, {skipped} skipped (see the warnings above)\n")
         return 2

@@ -37,7 +37,7 @@ SYSTEM = (
     "offensive (bool: insults, slurs, profanity aimed at someone), lead (bool: looking for or asking about "
     "buying a product, tool or provider), needs_reply (bool: the author expects an answer from the brand), "
     "why (object mapping each true flag and a negative sentiment to 1-3 short words quoted from the text). "
-    'Reply with ONLY a JSON array of these objects, in input order, no prose. Texts may be English or French.'
+    "Reply with ONLY a JSON array of these objects, in input order, no prose. Texts may be English or French."
 )
 
 
@@ -88,8 +88,9 @@ class BedrockClassifier:
 
     name = "bedrock"
 
-    def __init__(self, client: Any = None, model_id: str = DEFAULT_MODEL,
-                 builtin: BuiltinClassifier | None = None) -> None:
+    def __init__(
+        self, client: Any = None, model_id: str = DEFAULT_MODEL, builtin: BuiltinClassifier | None = None
+    ) -> None:
         self._client = client
         self.model_id = model_id
         self.builtin = builtin or _shared_builtin()
@@ -116,8 +117,9 @@ class BedrockClassifier:
                 logger.warning("bedrock answer unusable, using builtin labels: %s", exc)
                 out.extend(chunk_base)
                 continue
-            out.extend(self._merge(item, labels, llm) for item, labels, llm in zip(chunk, chunk_base, answer,
-                                                                                   strict=True))
+            out.extend(
+                self._merge(item, labels, llm) for item, labels, llm in zip(chunk, chunk_base, answer, strict=True)
+            )
         return out
 
     def _ask(self, chunk: Sequence[ClassifyInput]) -> list[LLMLabel]:
@@ -134,9 +136,14 @@ class BedrockClassifier:
         return parse_answer(text, ids)
 
     def _merge(self, item: ClassifyInput, labels: Labels, llm: LLMLabel) -> Labels:
-        flags = {"complaint": llm.complaint, "spam": llm.spam, "offensive": llm.offensive, "lead": llm.lead,
-                 "needs_reply": llm.needs_reply}
-        why = {k: v[:3] for k, v in llm.why.items() if k in flags and flags[k] or k == llm.sentiment}
+        flags = {
+            "complaint": llm.complaint,
+            "spam": llm.spam,
+            "offensive": llm.offensive,
+            "lead": llm.lead,
+            "needs_reply": llm.needs_reply,
+        }
+        why = {k: v[:3] for k, v in llm.why.items() if flags.get(k) or k == llm.sentiment}
         for flag, raised in flags.items():
             if raised and not why.get(flag):
                 why[flag] = labels.why.get(flag, ["llm"])
@@ -145,11 +152,20 @@ class BedrockClassifier:
         if llm.complaint and found:
             why["complaint"] = why["complaint"] + [c for c in found if c not in why["complaint"]]
         p_neg = 1.0 if llm.sentiment == "negative" else 0.0
-        level = rules.urgency(p_neg, 1.0 if llm.complaint else 0.0, found, item.followers, item.engagement,
-                              llm.needs_reply, llm.spam)
+        level = rules.urgency(
+            p_neg, 1.0 if llm.complaint else 0.0, found, item.followers, item.engagement, llm.needs_reply, llm.spam
+        )
         if level >= 50:
             why["urgent"] = found + (["negative"] if p_neg else []) + (["complaint"] if llm.complaint else [])
         score = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}[llm.sentiment]
-        return labels.model_copy(update={**flags, "sentiment": llm.sentiment, "sentiment_score": score,
-                                         "urgency": level, "why": why, "backend": self.name,
-                                         "model_version": self.model_version})
+        return labels.model_copy(
+            update={
+                **flags,
+                "sentiment": llm.sentiment,
+                "sentiment_score": score,
+                "urgency": level,
+                "why": why,
+                "backend": self.name,
+                "model_version": self.model_version,
+            }
+        )

@@ -11,9 +11,9 @@ import json
 import math
 import sys
 import zlib
-from operator import add
 from array import array
 from collections.abc import Sequence
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +51,14 @@ def _display(feature: str) -> str:
     if kind == "n":
         return "NOT " + body
     if kind == "t":
-        return {"question": "?", "mention": "@brand", "starts_mention": "@brand", "url": "link",
-                "exclaim": "!", "caps": "CAPS"}.get(body, body)
+        return {
+            "question": "?",
+            "mention": "@brand",
+            "starts_mention": "@brand",
+            "url": "link",
+            "exclaim": "!",
+            "caps": "CAPS",
+        }.get(body, body)
     return body.replace("<s> ", "").replace(" </s>", "").replace("<user>", "@user").replace("<url>", "link")
 
 
@@ -139,8 +145,9 @@ class LinearModel:
         logits = [sum(flat[c::k]) * s * norm + b for c, s, b in zip(range(k), self.scales, self.biases, strict=True)]
         return logits, tokens + ctx, vecs
 
-    def top_features(self, names: list[str], vecs: list[array[int]], col: int, minus: int | None = None,
-                     limit: int = 3) -> list[str]:
+    def top_features(
+        self, names: list[str], vecs: list[array[int]], col: int, minus: int | None = None, limit: int = 3
+    ) -> list[str]:
         """The few features pushing column `col` up most (relative to `minus` for softmax heads)."""
         if minus is None:
             values = [v[col] for v in vecs]
@@ -222,8 +229,15 @@ class BuiltinClassifier:
             why["negative"] = m.top_features(names, vecs, c0, minus=c0 + 2)
         elif sentiment == "positive":
             why["positive"] = m.top_features(names, vecs, c0 + 2, minus=c0)
-        level = rules.urgency(probs[0], scores["complaint"] if not flags["complaint"] else max(scores["complaint"], 0.8),
-                              found, item.followers, item.engagement, flags["needs_reply"], flags["spam"])
+        level = rules.urgency(
+            probs[0],
+            scores["complaint"] if not flags["complaint"] else max(scores["complaint"], 0.8),
+            found,
+            item.followers,
+            item.engagement,
+            flags["needs_reply"],
+            flags["spam"],
+        )
         scores["urgent"] = round(level / 100, 4)
         if level >= 50:
             reasons = list(found)
@@ -236,12 +250,22 @@ class BuiltinClassifier:
             if flags["complaint"]:
                 reasons.append("complaint")
             why["urgent"] = reasons
-        return Labels(lang=lang, sentiment=sentiment, sentiment_score=round(probs[2] - probs[0], 4),  # type: ignore[arg-type]
-                      urgency=level, why=why, scores=scores, backend=self.name, model_version=m.version, **flags)
+        return Labels(
+            lang=lang,
+            sentiment=sentiment,
+            sentiment_score=round(probs[2] - probs[0], 4),  # type: ignore[arg-type]
+            urgency=level,
+            why=why,
+            scores=scores,
+            backend=self.name,
+            model_version=m.version,
+            **flags,
+        )
 
     @staticmethod
-    def _french_rules(lang: str, lowered: str, p_negative: float, flags: dict[str, bool],
-                      why: dict[str, list[str]]) -> None:
+    def _french_rules(
+        lang: str, lowered: str, p_negative: float, flags: dict[str, bool], why: dict[str, list[str]]
+    ) -> None:
         """French complaint and insult cues where the heads saw little or no French data."""
         if lang != "fr":
             return

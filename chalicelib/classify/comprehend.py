@@ -74,8 +74,9 @@ class ComprehendClassifier:
             why = {k: v for k, v in labels.why.items() if k not in ("negative", "positive", "offensive")}
             if i in sentiments:
                 label, s = sentiments[i]
-                scores.update({"negative": s["Negative"], "neutral": s["Neutral"] + s["Mixed"],
-                               "positive": s["Positive"]})
+                scores.update(
+                    {"negative": s["Negative"], "neutral": s["Neutral"] + s["Mixed"], "positive": s["Positive"]}
+                )
                 update.update(sentiment=label, sentiment_score=round(s["Positive"] - s["Negative"], 4))
                 if label in ("negative", "positive"):
                     why[label] = [f"comprehend {label} {s[label.capitalize()]:.2f}"]
@@ -93,17 +94,24 @@ class ComprehendClassifier:
             elif labels.offensive:
                 why["offensive"] = labels.why.get("offensive", [])
             lowered = normalise(item.text)
-            update["urgency"] = rules.urgency(scores["negative"], max(scores["complaint"], 0.8 * labels.complaint),
-                                              rules.find_cues(tokenize(lowered), lowered), item.followers, item.engagement,
-                                              labels.needs_reply, labels.spam)
+            update["urgency"] = rules.urgency(
+                scores["negative"],
+                max(scores["complaint"], 0.8 * labels.complaint),
+                rules.find_cues(tokenize(lowered), lowered),
+                item.followers,
+                item.engagement,
+                labels.needs_reply,
+                labels.spam,
+            )
             scores["urgent"] = round(update["urgency"] / 100, 4)
             if update["urgency"] < 50:
                 why.pop("urgent", None)
             out.append(labels.model_copy(update={**update, "scores": scores, "why": why}))
         return out
 
-    def _sentiments(self, items: Sequence[ClassifyInput], base: list[Labels]
-                    ) -> dict[int, tuple[str, dict[str, float]]]:
+    def _sentiments(
+        self, items: Sequence[ClassifyInput], base: list[Labels]
+    ) -> dict[int, tuple[str, dict[str, float]]]:
         """Index -> (sentiment, SentimentScore) for the en and fr items."""
         found: dict[int, tuple[str, dict[str, float]]] = {}
         for lang in ("en", "fr"):
@@ -111,7 +119,8 @@ class ComprehendClassifier:
             for start in range(0, len(indices), SENTIMENT_BATCH):
                 chunk = indices[start : start + SENTIMENT_BATCH]
                 response = self.client.batch_detect_sentiment(
-                    TextList=[_clip(items[i].text, MAX_BYTES) for i in chunk], LanguageCode=lang)
+                    TextList=[_clip(items[i].text, MAX_BYTES) for i in chunk], LanguageCode=lang
+                )
                 for result in response.get("ResultList", []):
                     index = chunk[result["Index"]]
                     found[index] = (SENTIMENT_MAP[result["Sentiment"]], result["SentimentScore"])
@@ -124,7 +133,8 @@ class ComprehendClassifier:
         for start in range(0, len(indices), TOXICITY_BATCH):
             chunk = indices[start : start + TOXICITY_BATCH]
             response = self.client.detect_toxic_content(
-                TextSegments=[{"Text": _clip(items[i].text, MAX_TOXIC_BYTES)} for i in chunk], LanguageCode="en")
+                TextSegments=[{"Text": _clip(items[i].text, MAX_TOXIC_BYTES)} for i in chunk], LanguageCode="en"
+            )
             for index, result in zip(chunk, response.get("ResultList", []), strict=False):
                 names = [lab["Name"].lower() for lab in result.get("Labels", []) if lab.get("Score", 0) >= 0.5]
                 found[index] = (round(float(result.get("Toxicity", 0.0)), 4), names)

@@ -12,25 +12,118 @@ import re
 CUES = ("outage", "security", "refund", "legal threat", "churn")
 # Single tokens, token prefixes and phrases; checked on tokens / the lowercased text (no regex: fast).
 CUE_WORDS = {
-    **dict.fromkeys("outage outages broken crashed crashes crashing panne pannes inaccessible hs bugué buggé "
-                    "plante planté plantée".split(), "outage"),
-    **dict.fromkeys("security breach breached hacked hacker hackers hack phishing fraud fraudulent stolen leaked "
-                    "piraté piratée piratage sécurité securite usurpation arnaque scam".split(), "security"),
-    **dict.fromkeys("refund refunds refunded chargeback remboursement remboursez rembourser remboursé "
-                    "remboursée remboursements".split(), "refund"),
-    **dict.fromkeys("lawyer lawyers lawsuit suing attorney court avocat avocats plainte tribunal procès proces "
-                    "dgccrf".split(), "legal threat"),
-    **dict.fromkeys("unsubscribe unsubscribed résilier résiliation resilier resiliation".split(), "churn"),
+    **dict.fromkeys(
+        [
+            "outage",
+            "outages",
+            "broken",
+            "crashed",
+            "crashes",
+            "crashing",
+            "panne",
+            "pannes",
+            "inaccessible",
+            "hs",
+            "bugué",
+            "buggé",
+            "plante",
+            "planté",
+            "plantée",
+        ],
+        "outage",
+    ),
+    **dict.fromkeys(
+        [
+            "security",
+            "breach",
+            "breached",
+            "hacked",
+            "hacker",
+            "hackers",
+            "hack",
+            "phishing",
+            "fraud",
+            "fraudulent",
+            "stolen",
+            "leaked",
+            "piraté",
+            "piratée",
+            "piratage",
+            "sécurité",
+            "securite",
+            "usurpation",
+            "arnaque",
+            "scam",
+        ],
+        "security",
+    ),
+    **dict.fromkeys(
+        [
+            "refund",
+            "refunds",
+            "refunded",
+            "chargeback",
+            "remboursement",
+            "remboursez",
+            "rembourser",
+            "remboursé",
+            "remboursée",
+            "remboursements",
+        ],
+        "refund",
+    ),
+    **dict.fromkeys(
+        [
+            "lawyer",
+            "lawyers",
+            "lawsuit",
+            "suing",
+            "attorney",
+            "court",
+            "avocat",
+            "avocats",
+            "plainte",
+            "tribunal",
+            "procès",
+            "proces",
+            "dgccrf",
+        ],
+        "legal threat",
+    ),
+    **dict.fromkeys(["unsubscribe", "unsubscribed", "résilier", "résiliation", "resilier", "resiliation"], "churn"),
 }
 CUE_PHRASES = {
-    "outage": ("is down", "are down", "went down", "down again", "not working", "doesn't work", "doesnt work",
-               "stopped working", "won't load", "ne marche plus", "ne marche pas", "ne fonctionne plus",
-               "ne fonctionne pas", "marche plus", "fonctionne plus"),
+    "outage": (
+        "is down",
+        "are down",
+        "went down",
+        "down again",
+        "not working",
+        "doesn't work",
+        "doesnt work",
+        "stopped working",
+        "won't load",
+        "ne marche plus",
+        "ne marche pas",
+        "ne fonctionne plus",
+        "ne fonctionne pas",
+        "marche plus",
+        "fonctionne plus",
+    ),
     "security": ("data leak", "fuite de données", "account was hacked", "compte piraté"),
     "refund": ("money back", "charged twice", "double charged", "prélevé deux fois", "débité deux fois"),
     "legal threat": ("legal action", "sue you", "small claims", "mise en demeure", "60 millions de consommateurs"),
-    "churn": ("cancel my", "cancelling my", "canceling my", "switching to", "closing my account", "je pars chez",
-              "je vais partir", "fermer mon compte", "je me désabonne"),
+    "churn": (
+        "cancel my",
+        "cancelling my",
+        "canceling my",
+        "switching to",
+        "closing my account",
+        "je pars chez",
+        "je vais partir",
+        "fermer mon compte",
+        "je me désabonne",
+    ),
 }
 CUE_POINTS = {"outage": 18, "security": 25, "refund": 12, "legal threat": 25, "churn": 10}
 
@@ -76,8 +169,15 @@ def engagement_points(engagement: int | None) -> float:
     return min(10.0, 4.0 * math.log10(1 + engagement))
 
 
-def urgency(p_negative: float, p_complaint: float, cues: list[str], followers: int | None,
-            engagement: int | None, needs_reply: bool, spam: bool) -> int:
+def urgency(
+    p_negative: float,
+    p_complaint: float,
+    cues: list[str],
+    followers: int | None,
+    engagement: int | None,
+    needs_reply: bool,
+    spam: bool,
+) -> int:
     """0-100: how soon a human should look. Monotonic in every input (spam damps everything)."""
     points = 25.0 * p_negative + 20.0 * p_complaint
     points += sum(CUE_POINTS[c] for c in cues)

@@ -35,11 +35,57 @@ TOKEN_RE = re.compile(
     r"|[^\w\s]",
 )
 NEGATORS = frozenset(
-    "not no never none nobody nothing neither nor cannot can't don't doesn't didn't isn't aren't wasn't weren't "
-    "won't wouldn't shouldn't couldn't haven't hasn't hadn't ain't dont doesnt didnt isnt arent wasnt cant wont "
-    "ne pas jamais rien aucun aucune personne plus sans ni n'est n'ai n'a n'y".split()
+    [
+        "not",
+        "no",
+        "never",
+        "none",
+        "nobody",
+        "nothing",
+        "neither",
+        "nor",
+        "cannot",
+        "can't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "won't",
+        "wouldn't",
+        "shouldn't",
+        "couldn't",
+        "haven't",
+        "hasn't",
+        "hadn't",
+        "ain't",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "arent",
+        "wasnt",
+        "cant",
+        "wont",
+        "ne",
+        "pas",
+        "jamais",
+        "rien",
+        "aucun",
+        "aucune",
+        "personne",
+        "plus",
+        "sans",
+        "ni",
+        "n'est",
+        "n'ai",
+        "n'a",
+        "n'y",
+    ]
 )
-CLAUSE_END = frozenset(".,;:!?()[]\"")
+CLAUSE_END = frozenset('.,;:!?()[]"')
 # French elision ("l'avion", "j'ai", "qu'il") splits so the word itself is a feature.
 ELISION_RE = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)['’](\w)")
 
@@ -71,7 +117,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def strip_accents(word: str) -> str:
-    """"réclamation" -> "reclamation": users often type French without accents."""
+    """ "réclamation" -> "reclamation": users often type French without accents."""
     if word.isascii():
         return word
     return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")

@@ -12,22 +12,97 @@ import re
 WORD_RE = re.compile(r"[^\W\d_]+")
 LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 NON_LATIN_RE = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f]")
-EN = frozenset("the and you that this with for are was have not but what all they your just can will my me is it "
-               "of to in on be at so i".split())
-FR = frozenset("le la les des une est et que qui pas pour dans sur avec je tu il nous vous ce cette mais ou "
-               "du au aux son sa ses mon ma mes très plus c'est j'ai".split())
-OTHER = frozenset(
-    # es
-    "el los las una por con para como pero muy está esta este hay porque cuando también gracias que "
-    # de
-    "der die das und ist nicht ich sie mit auf für ein eine wie auch noch nur wir sehr danke "
-    # it
-    "il di che non della sono per gli una anche questo grazie molto ma come "
-    # pt
-    "não uma com para muito obrigado você são também está isso "
-    # nl
-    "het een niet van dat ik je zijn met voor ook maar wel dank".split()
-) - EN - FR
+EN = frozenset(
+    [
+        "the",
+        "and",
+        "you",
+        "that",
+        "this",
+        "with",
+        "for",
+        "are",
+        "was",
+        "have",
+        "not",
+        "but",
+        "what",
+        "all",
+        "they",
+        "your",
+        "just",
+        "can",
+        "will",
+        "my",
+        "me",
+        "is",
+        "it",
+        "of",
+        "to",
+        "in",
+        "on",
+        "be",
+        "at",
+        "so",
+        "i",
+    ]
+)
+FR = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "une",
+        "est",
+        "et",
+        "que",
+        "qui",
+        "pas",
+        "pour",
+        "dans",
+        "sur",
+        "avec",
+        "je",
+        "tu",
+        "il",
+        "nous",
+        "vous",
+        "ce",
+        "cette",
+        "mais",
+        "ou",
+        "du",
+        "au",
+        "aux",
+        "son",
+        "sa",
+        "ses",
+        "mon",
+        "ma",
+        "mes",
+        "très",
+        "plus",
+        "c'est",
+        "j'ai",
+    ]
+)
+OTHER = (
+    frozenset(
+        # es
+        "el los las una por con para como pero muy está esta este hay porque cuando también gracias que "
+        # de
+        "der die das und ist nicht ich sie mit auf für ein eine wie auch noch nur wir sehr danke "
+        # it
+        "il di che non della sono per gli una anche questo grazie molto ma come "
+        # pt
+        "não uma com para muito obrigado você são também está isso "
+        # nl
+        "het een niet van dat ik je zijn met voor ook maar wel dank".split()
+    )
+    - EN
+    - FR
+)
 
 
 def normalise_lang(lang: str | None) -> str | None:

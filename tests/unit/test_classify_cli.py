@@ -9,8 +9,21 @@ from pathlib import Path
 
 from veille.cmd_classify import add_parser, run
 
-LABEL_FIELDS = {"lang", "sentiment", "sentiment_score", "complaint", "spam", "offensive", "lead", "needs_reply",
-                "urgency", "why", "scores", "backend", "model_version"}
+LABEL_FIELDS = {
+    "lang",
+    "sentiment",
+    "sentiment_score",
+    "complaint",
+    "spam",
+    "offensive",
+    "lead",
+    "needs_reply",
+    "urgency",
+    "why",
+    "scores",
+    "backend",
+    "model_version",
+}
 
 
 def parse(argv):
@@ -35,8 +48,10 @@ def test_parser_defaults_and_choices():
 
 
 def test_order_and_fields_across_batches(monkeypatch):
-    lines = [json.dumps({"id": f"m{i}", "text": f"@acme order {i} never arrived" if i % 3 else "love it!",
-                         "followers": i}) for i in range(25)]
+    lines = [
+        json.dumps({"id": f"m{i}", "text": f"@acme order {i} never arrived" if i % 3 else "love it!", "followers": i})
+        for i in range(25)
+    ]
     code, out, err = run_with(monkeypatch, "\n".join(lines) + "\n", ("classify", "--batch-size", "4"))
     assert code == 0 and err == ""
     rows = [json.loads(line) for line in out.splitlines()]
@@ -54,10 +69,18 @@ def test_bad_lines_are_skipped_counted_and_exit_2(monkeypatch):
 
 
 def test_subprocess_roundtrip():
-    code = ("import sys, argparse; from veille.cmd_classify import add_parser; p = argparse.ArgumentParser(); "
-            "add_parser(p.add_subparsers()); a = p.parse_args(['classify']); sys.exit(a.func(a))")
-    proc = subprocess.run([sys.executable, "-c", code], input='{"id": "x", "text": "Merci beaucoup, top !"}\n',
-                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], check=False)
+    code = (
+        "import sys, argparse; from veille.cmd_classify import add_parser; p = argparse.ArgumentParser(); "
+        "add_parser(p.add_subparsers()); a = p.parse_args(['classify']); sys.exit(a.func(a))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        input='{"id": "x", "text": "Merci beaucoup, top !"}\n',
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     row = json.loads(proc.stdout)
     assert row["id"] == "x" and row["backend"] == "builtin"

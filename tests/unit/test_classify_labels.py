@@ -26,27 +26,35 @@ def test_english_complaint_with_cues():
     assert "refund" in lab.why["complaint"] and "legal threat" in lab.why["complaint"]
 
 
-@pytest.mark.parametrize("text,lang", [
-    ("I love this new phone, the camera is amazing :)", "en"),
-    ("Franchement le nouveau service est génial, bravo à toute l'équipe !", "fr"),
-])
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("I love this new phone, the camera is amazing :)", "en"),
+        ("Franchement le nouveau service est génial, bravo à toute l'équipe !", "fr"),
+    ],
+)
 def test_clear_positive(text, lang):
     lab = label(text)
     assert lab.lang == lang and lab.sentiment == "positive" and lab.sentiment_score > 0
     assert not lab.complaint
 
 
-@pytest.mark.parametrize("text", [
-    "any good alternative to Hootsuite? looking for a social listening tool for our startup",
-    "on cherche une solution pour gérer les avis clients, vous conseillez quel outil ?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "any good alternative to Hootsuite? looking for a social listening tool for our startup",
+        "on cherche une solution pour gérer les avis clients, vous conseillez quel outil ?",
+    ],
+)
 def test_leads(text):
     lab = label(text)
     assert lab.lead and lab.why["lead"]
 
 
-@pytest.mark.parametrize("text", ["@acme how do I export my data to csv?",
-                                  "@acme bonjour, je n'arrive pas à me connecter, vous pouvez m'aider ?"])
+@pytest.mark.parametrize(
+    "text",
+    ["@acme how do I export my data to csv?", "@acme bonjour, je n'arrive pas à me connecter, vous pouvez m'aider ?"],
+)
 def test_needs_reply(text):
     lab = label(text)
     assert lab.needs_reply and "@brand" in lab.why["needs_reply"]
@@ -64,11 +72,16 @@ def test_given_lang_wins_and_other_languages_are_other():
 
 
 def test_why_for_every_raised_flag_and_scores_for_each():
-    texts = ["@acme your app is down again and I was charged twice, refund me now or I sue",
-             "FREE entry! win cash now, click http://spam.example", "shut up you stupid moron",
-             "looking for a CRM for our team of 5, any recommendations?", "Quel bonheur ce matin"]
-    for lab in get_classifier().classify([ClassifyInput(id=str(i), text=t, followers=50_000)
-                                          for i, t in enumerate(texts)]):
+    texts = [
+        "@acme your app is down again and I was charged twice, refund me now or I sue",
+        "FREE entry! win cash now, click http://spam.example",
+        "shut up you stupid moron",
+        "looking for a CRM for our team of 5, any recommendations?",
+        "Quel bonheur ce matin",
+    ]
+    for lab in get_classifier().classify(
+        [ClassifyInput(id=str(i), text=t, followers=50_000) for i, t in enumerate(texts)]
+    ):
         for flag in FLAGS:
             assert flag in lab.scores and 0.0 <= lab.scores[flag] <= 1.0
             if getattr(lab, flag):
@@ -97,8 +110,19 @@ def test_urgency_monotonic_in_cues():
 def test_urgency_formula_is_monotonic_and_bounded():
     base = dict(p_negative=0.5, p_complaint=0.5, cues=[], followers=100, engagement=3, needs_reply=False, spam=False)
     assert urgency(**base) <= urgency(**{**base, "followers": 10_000}) <= urgency(**{**base, "cues": ["security"]}) + 20
-    assert urgency(**{**base, "cues": ["security", "legal threat", "outage", "refund", "churn"],
-                      "followers": 10**9, "engagement": 10**9, "p_negative": 1, "p_complaint": 1}) == 100
+    assert (
+        urgency(
+            **{
+                **base,
+                "cues": ["security", "legal threat", "outage", "refund", "churn"],
+                "followers": 10**9,
+                "engagement": 10**9,
+                "p_negative": 1,
+                "p_complaint": 1,
+            }
+        )
+        == 100
+    )
     assert urgency(**{**base, "spam": True}) < urgency(**base)
 
 

@@ -33,10 +33,17 @@ def test_model_files_stay_small():
 
 
 def test_import_does_not_load_weights_or_boto3():
-    code = ("import sys, chalicelib.classify as c; "
-            "print('chalicelib.classify.builtin' in sys.modules, 'boto3' in sys.modules, 'numpy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2]).stdout.split()
+    code = (
+        "import sys, chalicelib.classify as c; "
+        "print('chalicelib.classify.builtin' in sys.modules, 'boto3' in sys.modules, 'numpy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    ).stdout.split()
     assert out == ["False", "False", "False"]
 
 

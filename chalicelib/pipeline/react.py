@@ -81,8 +81,11 @@ def react(
     config: VeilleConfig,
     channels_for: Callable[[WatchConfig], Sequence[Channel]],
     now: datetime,
+    app_url: str | None = None,
 ) -> None:
     """Alert on an urgent complaint (once) and count negative mentions towards crisis detection.
+
+    ``app_url`` (the inbox page) is linked from the urgent alert when given.
 
     Both steps run even if one fails; the first error is then re-raised so that the stream retries
     the record (which redoes only what had not been done).
@@ -120,7 +123,7 @@ def react(
 
     if is_urgent_complaint(labels, watch.urgency_threshold):
         try:
-            if deliver_once(store, urgent_alert(mention, labels, watch), get_channels()):
+            if deliver_once(store, urgent_alert(mention, labels, watch, app_url), get_channels()):
                 metrics.add_metric(name="UrgentAlertsSent", unit="Count", value=1)
         except Exception as exc:  # noqa: BLE001 - re-raised below after the other step ran
             logger.error("urgent alert failed", extra={"id": mention.id, "error": str(exc)})
@@ -134,6 +137,16 @@ def react_to_labels(mention: Mention, labels: dict[str, Any], first_time: bool) 
     """The stream handler's reaction, with production dependencies (store, config, channels)."""
     from chalicelib.config import get_config
     from chalicelib.notify import channels_for
+    from chalicelib.settings import get_settings
     from chalicelib.store import get_store
 
-    react(mention, labels, first_time, store=get_store(), config=get_config(), channels_for=channels_for, now=utcnow())
+    react(
+        mention,
+        labels,
+        first_time,
+        store=get_store(),
+        config=get_config(),
+        channels_for=channels_for,
+        now=utcnow(),
+        app_url=get_settings().public_url.rstrip("/") + "/app",
+    )

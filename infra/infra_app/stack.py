@@ -1,0 +1,410 @@
+"""Veille in one stack: the Chalice app (packaged by ``chalice.cdk``) and everything around it.
+
+Chalice cannot express what the stream consumer needs (a real stream ARN, a filter, partial batch
+responses, bounded retries, an on-failure queue), so this stack overrides the SAM resources that
+``chalice package`` generates. Logical ids are Chalice's: ``<Fn>`` for functions (``APIHandler`` for
+the REST API), ``<Fn>DynamodbEventSource`` for the stream mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ses as ses
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from chalicelib.store import schema
+from infra_app.secret_names import secret_names, ssm_prefix
+from infra_app.table import table_from_schema
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STREAM_FUNCTION = "ClassifyMentions"
+STREAM_EVENT = f"{STREAM_FUNCTION}DynamodbEventSource"
+STREAM_MAX_RETRIES = 3
+STREAM_MAX_RECORD_AGE_S = 6 * 3600
+API_RATE_LIMIT = 20  # requests per second, steady
+API_BURST_LIMIT = 50
+PLACEHOLDER_SENDER = "veille@example.com"
+
+RETENTION = {
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
+TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one function may touch; everything else is denied by omission."""
+
+    write: bool = True
+    describe_table: bool = False
+    stream: bool = False
+    notify: bool = False
+
+
+# One role per Chalice function (logical id -> access). A function missing here fails the synth, so a
+# new handler never silently inherits another one's permissions.
+FUNCTIONS: dict[str, Access] = {
+    "APIHandler": Access(describe_table=True),  # webhooks write mentions, /health describes the table
+    "FetchMentions": Access(notify=True),  # source-silent alerts
+    STREAM_FUNCTION: Access(stream=True, notify=True),  # labels mentions, sends alerts
+    "SendDigests": Access(notify=True),  # reads a day of mentions, marks digests sent, emails them
+}
+
+
+def stream_filter_pattern() -> dict[str, Any]:
+    """Only new mentions reach the classifier: its own label updates (MODIFY) and other items never do."""
+    return {"eventName": ["INSERT"], "dynamodb": {"Keys": {schema.SK: {"S": [schema.MENTION_SK]}}}}
+
+
+class VeilleStack(cdk.Stack):
+    """Table, Chalice functions with their own roles and log groups, alert topic, failure queue, alarms.
+
+    The construct id is the Chalice stage (``dev``/``prod``), so ``.chalice/config.json``'s stage
+    settings (memory, timeout, log level) apply; the CloudFormation stack is named ``veille-<stage>``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        stage: str,
+        *,
+        sender_email: str | None = None,
+        log_retention_days: int = 30,
+        **kwargs: Any,
+    ) -> None:
+        if log_retention_days not in RETENTION:
+            raise ValueError(f"logRetentionDays must be one of {sorted(RETENTION)}, not {log_retention_days}")
+        super().__init__(
+            scope, stage, stack_name=f"veille-{stage}", description=f"Veille social listening ({stage})", **kwargs
+        )
+        self.stage = stage
+        self.ssm_prefix = ssm_prefix(stage)
+        self.sender_email = sender_email or PLACEHOLDER_SENDER
+        if not sender_email:
+            cdk.Annotations.of(self).add_warning_v2(
+                "veille:sender", f"No sender email: using {PLACEHOLDER_SENDER}; deploy with -c senderEmail=you@domain"
+            )
+
+        self.table = table_from_schema(self, "Table")
+        stream_arn = self.table.table_stream_arn
+        assert stream_arn, "the schema's table has a stream"
+        self.stream_arn: str = stream_arn
+        self.alert_key = self._alert_key()
+        self.alert_topic = sns.Topic(
+            self, "AlertTopic", display_name=f"Veille alerts ({stage})", master_key=self.alert_key, enforce_ssl=True
+        )
+        self.failure_queue, self.parking_queue = self._failure_queues()
+        self.sender = ses.EmailIdentity(self, "Sender", identity=ses.Identity.email(self.sender_email))
+
+        self.roles = {
+            name: iam.Role(
+                self,
+                f"{name}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description=f"Veille {stage}: {name} only",
+            )
+            for name in FUNCTIONS
+        }
+        # chalice package asks botocore for a region only to spell the API Gateway service principal;
+        # offline (no AWS profile) any commercial-partition region gives the same answer.
+        os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION", "us-east-1"))
+        self.chalice = Chalice(self, "Chalice", source_dir=str(REPO_ROOT), stage_config=self._stage_config())
+        self.functions = self._chalice_functions()
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        self.policies: dict[str, iam.Policy] = {}
+        self.secret_arns = [
+            self.format_arn(service="ssm", resource="parameter", resource_name=f"{self.ssm_prefix.lstrip('/')}/{name}")
+            for name in secret_names()
+        ]
+        for name, function in self.functions.items():
+            self._wire_function(name, function, log_retention_days)
+        self._override_stream_source()
+        self._throttle_api()
+        self._alarms()
+        self._outputs()
+
+    # -- resources around the app ---------------------------------------------------------------
+
+    def _alert_key(self) -> kms.Key:
+        # SNS encryption needs KMS; the AWS-managed aws/sns key cannot let CloudWatch alarms publish,
+        # so the topic gets its own key ($1/month) whose policy admits CloudWatch.
+        key = kms.Key(
+            self,
+            "AlertKey",
+            enable_key_rotation=True,
+            description="Veille alert topic",
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            pending_window=cdk.Duration.days(7),
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
+            )
+        )
+        return key
+
+    def _failure_queues(self) -> tuple[sqs.Queue, sqs.Queue]:
+        # Stream batches that still fail after the bounded retries land in StreamFailures (the ESM's
+        # on-failure destination: record metadata, not the records). Whoever replays them and fails
+        # five times parks the message in StreamFailuresParking rather than looping.
+        parking = sqs.Queue(
+            self,
+            "StreamFailuresParking",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        failures = sqs.Queue(
+            self,
+            "StreamFailures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=parking, max_receive_count=5),
+        )
+        return failures, parking
+
+    # -- the Chalice app ------------------------------------------------------------------------
+
+    def _stage_config(self) -> dict[str, Any]:
+        # chalice.cdk passes stage_config as top-level user parameters, which Chalice does NOT consult
+        # per function (config.py _chain_lookup); so every function starts with the API role here and
+        # _wire_function overrides each Role with its own.
+        return {
+            "manage_iam_role": False,
+            "xray": True,
+            # Dependencies go to a managed layer keyed by requirements.txt alone, so a synth after a code
+            # change reuses it (.chalice/deployments) instead of downloading every wheel again.
+            "automatic_layer": True,
+            "iam_role_arn": self.roles["APIHandler"].role_arn,
+            "environment_variables": {
+                "VEILLE_TABLE_NAME": self.table.table_name,
+                "VEILLE_REGION": self.region,
+                "VEILLE_SSM_PREFIX": self.ssm_prefix,
+                "VEILLE_ALERT_TOPIC_ARN": self.alert_topic.topic_arn,
+                "VEILLE_SES_SENDER": self.sender_email,
+                # app.py reads it at import time for its decorator; the mapping itself is overridden below.
+                "VEILLE_STREAM_ARN": self.stream_arn,
+            },
+        }
+
+    def _chalice_functions(self) -> dict[str, cdk.CfnResource]:
+        functions = {
+            child.node.id: child
+            for child in self.chalice.sam_template.node.children
+            if isinstance(child, cdk.CfnResource) and child.cfn_resource_type == "AWS::Serverless::Function"
+        }
+        unknown = sorted(set(functions) - set(FUNCTIONS))
+        if unknown:
+            raise ValueError(f"Chalice functions without a role in infra/infra_app/stack.py FUNCTIONS: {unknown}")
+        if STREAM_FUNCTION not in functions:
+            raise ValueError(f"app.py no longer defines {STREAM_FUNCTION}; update the stream override in infra/")
+        return functions
+
+    def _wire_function(self, name: str, function: cdk.CfnResource, retention_days: int) -> None:
+        access, role = FUNCTIONS[name], self.roles[name]
+        log_group = logs.LogGroup(
+            self, f"{name}Logs", retention=RETENTION[retention_days], removal_policy=cdk.RemovalPolicy.DESTROY
+        )
+        self.log_groups[name] = log_group
+        function.add_property_override("Role", role.role_arn)
+        function.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name})
+
+        statements = [
+            iam.PolicyStatement(
+                sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+            ),
+            # X-Ray has no resource-level permissions.
+            iam.PolicyStatement(
+                sid="Traces", actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+            ),
+            iam.PolicyStatement(
+                sid="Table",
+                actions=[*TABLE_READ, *(TABLE_WRITE if access.write else ())],
+                resources=[self.table.table_arn],
+            ),
+            iam.PolicyStatement(
+                sid="Index", actions=["dynamodb:Query"], resources=[f"{self.table.table_arn}/index/{schema.GSI1}"]
+            ),
+            # Each secret by name (no prefix wildcard); the aws/ssm key's policy already lets SSM decrypt.
+            iam.PolicyStatement(sid="Secrets", actions=["ssm:GetParameter"], resources=self.secret_arns),
+        ]
+        if access.describe_table:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="TableStatus", actions=["dynamodb:DescribeTable"], resources=[self.table.table_arn]
+                )
+            )
+        if access.stream:
+            statements += [
+                iam.PolicyStatement(
+                    sid="Stream",
+                    actions=["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                    resources=[self.stream_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="ListStreams", actions=["dynamodb:ListStreams"], resources=[f"{self.table.table_arn}/stream/*"]
+                ),
+                iam.PolicyStatement(
+                    sid="StreamFailures", actions=["sqs:SendMessage"], resources=[self.failure_queue.queue_arn]
+                ),
+            ]
+        if access.notify:
+            statements += [
+                iam.PolicyStatement(sid="Alerts", actions=["sns:Publish"], resources=[self.alert_topic.topic_arn]),
+                iam.PolicyStatement(
+                    sid="AlertKey", actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[self.alert_key.key_arn]
+                ),
+                # SES checks every identity involved (recipients too, in the sandbox): scope by sender instead.
+                iam.PolicyStatement(
+                    sid="Email",
+                    actions=["ses:SendEmail"],
+                    resources=[self.format_arn(service="ses", resource="identity", resource_name="*")],
+                    conditions={"StringEquals": {"ses:FromAddress": self.sender_email}},
+                ),
+            ]
+        policy = iam.Policy(self, f"{name}Policy", roles=[role], statements=statements)
+        # The stream mapping checks the role's permissions when it is created: attach the policy first.
+        function.add_dependency(policy.node.default_child)  # type: ignore[arg-type]
+        self.policies[name] = policy
+
+    def _override_stream_source(self) -> None:
+        prefix = f"Events.{STREAM_EVENT}.Properties."
+        function = self.functions[STREAM_FUNCTION]
+        overrides: dict[str, Any] = {
+            "Stream": self.stream_arn,
+            "FilterCriteria": {"Filters": [{"Pattern": json.dumps(stream_filter_pattern(), separators=(",", ":"))}]},
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": STREAM_MAX_RETRIES,
+            "MaximumRecordAgeInSeconds": STREAM_MAX_RECORD_AGE_S,
+            "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": self.failure_queue.queue_arn}},
+        }
+        for key, value in overrides.items():
+            function.add_property_override(prefix + key, value)
+
+    def _throttle_api(self) -> None:
+        # A public webhook endpoint should not be able to run up the Lambda bill: cap every method.
+        api = self.chalice.get_resource("RestAPI")
+        api.add_property_override(
+            "MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": API_RATE_LIMIT,
+                    "ThrottlingBurstLimit": API_BURST_LIMIT,
+                }
+            ],
+        )
+
+    # -- monitoring -----------------------------------------------------------------------------
+
+    def _alarms(self) -> None:
+        action = cloudwatch_actions.SnsAction(self.alert_topic)
+        alarms = [
+            cloudwatch.Alarm(
+                self,
+                "StreamFailuresNotEmpty",
+                alarm_description="Stream batches gave up after retries: inspect the StreamFailures queue",
+                metric=self.failure_queue.metric_approximate_number_of_messages_visible(
+                    period=cdk.Duration.minutes(5), statistic="Maximum"
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "SourcesFailing",
+                alarm_description="A source failed on three fetches in a row (metric Veille/SourcesFailed)",
+                metric=cloudwatch.Metric(
+                    namespace="Veille",
+                    metric_name="SourcesFailed",
+                    dimensions_map={"service": "veille"},
+                    statistic="Maximum",
+                    period=cdk.Duration.minutes(15),
+                ),
+                threshold=1,
+                evaluation_periods=3,
+                datapoints_to_alarm=3,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "FetchSilent",
+                alarm_description="fetch_mentions has not run for an hour",
+                metric=self._lambda_metric("FetchMentions", "Invocations", "Sum", cdk.Duration.hours(1)),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "StreamBehind",
+                alarm_description="The classifier is more than 15 minutes behind the table stream",
+                metric=self._lambda_metric(STREAM_FUNCTION, "IteratorAge", "Maximum", cdk.Duration.minutes(5)),
+                threshold=15 * 60 * 1000,
+                evaluation_periods=3,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+        ]
+        for name in self.functions:
+            alarms.append(
+                cloudwatch.Alarm(
+                    self,
+                    f"{name}Errors",
+                    alarm_description=f"{name} raised errors",
+                    metric=self._lambda_metric(name, "Errors", "Sum", cdk.Duration.minutes(5)),
+                    threshold=1,
+                    evaluation_periods=1,
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                )
+            )
+        for alarm in alarms:
+            alarm.add_alarm_action(action)
+
+    def _lambda_metric(self, function: str, metric: str, statistic: str, period: cdk.Duration) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="AWS/Lambda",
+            metric_name=metric,
+            statistic=statistic,
+            period=period,
+            dimensions_map={"FunctionName": self.functions[function].ref},
+        )
+
+    def _outputs(self) -> None:
+        cdk.CfnOutput(self, "TableName", value=self.table.table_name)
+        cdk.CfnOutput(self, "AlertTopicArn", value=self.alert_topic.topic_arn)
+        cdk.CfnOutput(self, "StreamFailuresQueueUrl", value=self.failure_queue.queue_url)
+        cdk.CfnOutput(self, "SsmPrefix", value=self.ssm_prefix)
+        for name, log_group in self.log_groups.items():
+            cdk.CfnOutput(self, f"{name}LogGroup", value=log_group.log_group_name)

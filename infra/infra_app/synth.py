@@ -1,0 +1,73 @@
+"""CDK entry point: ``cd infra && python -m infra_app.synth`` (or ``npx aws-cdk synth``, see cdk.json).
+
+Works offline without an AWS account (the stack is environment-agnostic). ``chalice.cdk`` runs
+``chalice package`` during the synth, which needs PyPI to fetch the arm64 wheels the first time
+(Chalice caches the package under ``.chalice/deployments/``). cdk-nag's AwsSolutions pack runs as an
+Aspect; any unsuppressed finding fails the synth.
+
+Context (``-c key=value``): ``stage`` (dev), ``senderEmail`` (the SES sender), ``logRetentionDays`` (30).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import aws_cdk as cdk  # noqa: E402
+from cdk_nag import AwsSolutionsChecks  # noqa: E402
+
+from infra_app.nag import suppress  # noqa: E402
+from infra_app.stack import VeilleStack  # noqa: E402
+
+
+def build(app: cdk.App) -> VeilleStack:
+    """The stack for the app's context, with cdk-nag attached (checked when the app synthesises)."""
+    stage = str(app.node.try_get_context("stage") or "dev")
+    sender = app.node.try_get_context("senderEmail")
+    retention = int(app.node.try_get_context("logRetentionDays") or 30)
+    stack = VeilleStack(app, stage, sender_email=str(sender) if sender else None, log_retention_days=retention)
+    suppress(stack)
+    cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
+    return stack
+
+
+def errors_of(assembly: cdk.cx_api.CloudAssembly) -> list[str]:
+    """Every error annotation (cdk-nag findings included) of every stack, as ``path: message``."""
+    return [
+        f"{message.id}: {message.entry.data}"
+        for artifact in assembly.stacks
+        for message in artifact.messages
+        if message.level == cdk.cx_api.SynthesisMessageLevel.ERROR
+    ]
+
+
+def main() -> int:
+    # The cdk CLI passes its output directory in CDK_OUTDIR; run directly, write ./cdk.out.
+    app = cdk.App(outdir=None if os.environ.get("CDK_OUTDIR") else "cdk.out")
+    stack = build(app)
+    if not (REPO_ROOT / "chalicelib" / "veille.toml").exists():
+        print(
+            "note: chalicelib/veille.toml is missing; scripts/deploy.sh copies veille.toml there before deploying",
+            file=sys.stderr,
+        )
+    assembly = app.synth()
+    errors = errors_of(assembly)
+    for error in errors:
+        print(f"error {error}", file=sys.stderr)
+    if errors:
+        print(
+            f"synth failed: {len(errors)} error(s) (cdk-nag findings must be fixed or suppressed with a reason)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"synthesised stack {stack.stack_name} into {Path(assembly.directory).resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

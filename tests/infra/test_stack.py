@@ -1,0 +1,305 @@
+"""What an operator would check in the synthesised CloudFormation before deploying Veille."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from infra_support import SENDER, Synth
+
+from chalicelib.store import schema
+
+pytestmark = pytest.mark.infra
+
+SECRETS = [
+    "VEILLE_TYPEFORM_SECRET", "VEILLE_TALLY_SECRET", "VEILLE_FORMSPREE_SECRET", "VEILLE_GOOGLE_FORMS_SECRET",
+    "VEILLE_GENERIC_SECRET", "VEILLE_JOTFORM_TOKEN", "VEILLE_FILLOUT_TOKEN", "VEILLE_API_TOKEN",
+    "VEILLE_LINK_SECRET", "VEILLE_SLACK_WEBHOOK_URL",
+]  # fmt: skip
+
+
+def of_type(synth: Synth, kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in synth.resources.items() if r["Type"] == kind}
+
+
+def only(synth: Synth, kind: str) -> tuple[str, dict[str, Any]]:
+    found = of_type(synth, kind)
+    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def functions(synth: Synth) -> dict[str, dict[str, Any]]:
+    return of_type(synth, "AWS::Serverless::Function")
+
+
+def policy_of(synth: Synth, function: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every statement of every IAM policy attached to the function's role."""
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        statement
+        for policy in of_type(synth, "AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def actions(statement: dict[str, Any]) -> list[str]:
+    value = statement["Action"]
+    return value if isinstance(value, list) else [value]
+
+
+def resources(statement: dict[str, Any]) -> list[Any]:
+    value = statement["Resource"]
+    return value if isinstance(value, list) else [value]
+
+
+def stream_event(synth: Synth) -> dict[str, Any]:
+    events = synth.resources["ClassifyMentions"]["Properties"]["Events"]
+    return events["ClassifyMentionsDynamodbEventSource"]["Properties"]
+
+
+def pattern_matches(pattern: Any, event: Any) -> bool:
+    """The subset of Lambda event filtering our filter uses: nested objects and lists of exact values."""
+    if isinstance(pattern, list):
+        return event in pattern
+    return isinstance(event, dict) and all(k in event and pattern_matches(v, event[k]) for k, v in pattern.items())
+
+
+def stream_record(event_name: str, pk: str, sk: str) -> dict[str, Any]:
+    return {"eventName": event_name, "dynamodb": {"Keys": {schema.PK: {"S": pk}, schema.SK: {"S": sk}}}}
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+
+def test_table_is_the_schema_module_table_with_ttl_pitr_and_stream(synth: Synth) -> None:
+    # Given the single schema definition
+    request = schema.create_table_request("any")
+    # When the stack is synthesised
+    _, table = only(synth, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    # Then keys, attributes, index, billing and stream are the schema's, plus TTL and point-in-time recovery
+    assert props["KeySchema"] == request["KeySchema"]
+    assert sorted(props["AttributeDefinitions"], key=str) == sorted(request["AttributeDefinitions"], key=str)
+    assert [(i["IndexName"], i["KeySchema"], i["Projection"]) for i in props["GlobalSecondaryIndexes"]] == [
+        (i["IndexName"], i["KeySchema"], i["Projection"]) for i in request["GlobalSecondaryIndexes"]
+    ]
+    assert props["GlobalSecondaryIndexes"][0]["IndexName"] == schema.GSI1
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["StreamSpecification"] == {"StreamViewType": schema.STREAM_VIEW}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": schema.TTL_ATTRIBUTE, "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+
+
+# -- the stream consumer --------------------------------------------------------------------------
+
+
+def test_stream_mapping_reads_the_real_table_stream(synth: Synth) -> None:
+    table_id, _ = only(synth, "AWS::DynamoDB::Table")
+    event = stream_event(synth)
+    assert event["Stream"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
+    env = synth.resources["ClassifyMentions"]["Properties"]["Environment"]["Variables"]
+    assert env["VEILLE_STREAM_ARN"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
+
+
+def test_stream_mapping_reports_partial_failures_bisects_and_gives_up_in_bounded_time(synth: Synth) -> None:
+    event = stream_event(synth)
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["BisectBatchOnFunctionError"] is True
+    # Infinite retries (-1, Lambda's default) would block the shard on a poison record for 24 h.
+    assert 0 < event["MaximumRetryAttempts"] <= 10
+    assert 0 < event["MaximumRecordAgeInSeconds"] < 24 * 3600
+    assert event["StartingPosition"] == "TRIM_HORIZON"
+
+
+def test_stream_failures_go_to_an_encrypted_queue_that_has_its_own_dead_letter_queue(synth: Synth) -> None:
+    event = stream_event(synth)
+    queue_id = event["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    assert event["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    queue = synth.resources[queue_id]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    parking_id = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert synth.resources[parking_id]["Properties"]["SqsManagedSseEnabled"] is True
+    # The classifier's own role may write there (Lambda uses the function role for on-failure destinations).
+    statements = policy_of(synth, synth.resources["ClassifyMentions"])
+    assert any(
+        "sqs:SendMessage" in actions(s) and resources(s) == [{"Fn::GetAtt": [queue_id, "Arn"]}] for s in statements
+    )
+
+
+@pytest.mark.parametrize(
+    ("record", "classified"),
+    [
+        (stream_record("INSERT", "MENTION#abc", schema.MENTION_SK), True),
+        (stream_record("MODIFY", "MENTION#abc", schema.MENTION_SK), False),  # the classifier's own label write
+        (stream_record("REMOVE", "MENTION#abc", schema.MENTION_SK), False),  # TTL expiry
+        (stream_record("INSERT", "CURSOR#w#rss", "CURSOR"), False),
+        (stream_record("INSERT", "COUNT#w#complaints", "2024-05-01T10"), False),
+        (stream_record("INSERT", "ONCE#alert#x", "ONCE"), False),
+    ],
+)
+def test_stream_filter_lets_only_new_mentions_through(synth: Synth, record: dict[str, Any], classified: bool) -> None:
+    filters = stream_event(synth)["FilterCriteria"]["Filters"]
+    assert len(filters) == 1
+    assert pattern_matches(json.loads(filters[0]["Pattern"]), record) is classified
+
+
+# -- functions: roles, policies, logs, architecture, environment ------------------------------------
+
+
+def test_every_function_is_arm64_with_its_own_role(synth: Synth) -> None:
+    fns = functions(synth)
+    assert {"APIHandler", "FetchMentions", "ClassifyMentions"} <= set(fns)
+    roles = [fn["Properties"]["Role"]["Fn::GetAtt"][0] for fn in fns.values()]
+    assert len(set(roles)) == len(fns)
+    for name, fn in fns.items():
+        assert fn["Properties"]["Architectures"] == ["arm64"], name
+        trust = synth.resources[fn["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]["AssumeRolePolicyDocument"]
+        assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+        assert "ManagedPolicyArns" not in synth.resources[fn["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]
+    assert "DefaultRole" not in synth.resources
+
+
+def test_no_policy_grants_wildcard_or_scan_on_data(synth: Synth) -> None:
+    table_id, _ = only(synth, "AWS::DynamoDB::Table")
+    table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
+    scoped = [
+        table_arn,
+        {"Fn::GetAtt": [table_id, "StreamArn"]},
+        {"Fn::Join": ["", [table_arn, f"/index/{schema.GSI1}"]]},
+        {"Fn::Join": ["", [table_arn, "/stream/*"]]},
+    ]
+    for name, fn in functions(synth).items():
+        for statement in policy_of(synth, fn):
+            for action in actions(statement):
+                assert action != "*" and not action.endswith(":*"), (name, action)
+                if action.startswith(("dynamodb:", "sqs:", "sns:", "ssm:", "kms:")):
+                    assert "*" not in resources(statement), (name, action)
+                if action.startswith("dynamodb:"):
+                    assert action != "dynamodb:Scan", name
+                    assert all(r in scoped for r in resources(statement)), (name, action, resources(statement))
+
+
+def test_each_function_gets_only_what_it_uses(synth: Synth) -> None:
+    granted = {name: {a for s in policy_of(synth, fn) for a in actions(s)} for name, fn in functions(synth).items()}
+    stream_actions = {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"}
+    assert stream_actions <= granted["ClassifyMentions"]
+    for name, acts in granted.items():
+        if name != "ClassifyMentions":
+            assert not acts & (stream_actions | {"sqs:SendMessage"}), name
+        if name != "APIHandler":
+            assert "dynamodb:DescribeTable" not in acts, name
+    assert "dynamodb:DescribeTable" in granted["APIHandler"]  # GET /health reports the table status
+    assert not granted["APIHandler"] & {"sns:Publish", "ses:SendEmail"}
+    assert {"sns:Publish", "ses:SendEmail"} <= granted["FetchMentions"]
+    assert {"sns:Publish", "ses:SendEmail"} <= granted["ClassifyMentions"]
+
+
+def test_email_permission_is_pinned_to_the_sender(synth: Synth) -> None:
+    for name, fn in functions(synth).items():
+        for statement in policy_of(synth, fn):
+            if "ses:SendEmail" in actions(statement):
+                assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": SENDER}}, name
+
+
+def test_secrets_are_readable_by_name_under_the_stage_prefix(synth: Synth) -> None:
+    from infra_app.secret_names import secret_names
+
+    assert secret_names() == SECRETS
+    for name, fn in functions(synth).items():
+        ssm = [s for s in policy_of(synth, fn) if any(a.startswith("ssm:") for a in actions(s))]
+        assert [actions(s) for s in ssm] == [["ssm:GetParameter"]], name
+        arns = [json.dumps(r) for r in resources(ssm[0])]
+        assert len(arns) == len(SECRETS)
+        assert all(f":parameter/veille/dev/{secret}" in arn for arn, secret in zip(arns, SECRETS, strict=True))
+        assert fn["Properties"]["Environment"]["Variables"]["VEILLE_SSM_PREFIX"] == "/veille/dev"
+
+
+def test_each_function_logs_to_its_own_group_with_retention(synth: Synth) -> None:
+    groups = []
+    for name, fn in functions(synth).items():
+        group_id = fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        groups.append(group_id)
+        assert synth.resources[group_id]["Properties"]["RetentionInDays"] == 30, name
+        logs = [s for s in policy_of(synth, fn) if "logs:PutLogEvents" in actions(s)]
+        assert [resources(s) for s in logs] == [[{"Fn::GetAtt": [group_id, "Arn"]}]], name
+    assert len(set(groups)) == len(groups)
+
+
+def test_functions_get_the_deployed_settings(synth: Synth) -> None:
+    table_id, _ = only(synth, "AWS::DynamoDB::Table")
+    topic_id, _ = only(synth, "AWS::SNS::Topic")
+    for name, fn in functions(synth).items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env["VEILLE_TABLE_NAME"] == {"Ref": table_id}, name
+        assert env["VEILLE_ALERT_TOPIC_ARN"] == {"Ref": topic_id}, name
+        assert env["VEILLE_SES_SENDER"] == SENDER, name
+        assert env["VEILLE_REGION"] == {"Ref": "AWS::Region"}, name
+        assert env["VEILLE_CONFIG"] == "chalicelib/veille.toml", name
+        assert fn["Properties"]["Tracing"] == "Active", name
+
+
+def test_fetch_runs_every_fifteen_minutes(synth: Synth) -> None:
+    events = synth.resources["FetchMentions"]["Properties"]["Events"]
+    assert [e["Properties"]["Schedule"] for e in events.values()] == ["rate(15 minutes)"]
+
+
+# -- alerts and alarms ----------------------------------------------------------------------------
+
+
+def test_alert_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use(synth: Synth) -> None:
+    _, topic = only(synth, "AWS::SNS::Topic")
+    key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    key = synth.resources[key_id]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    principals = [s["Principal"] for s in key["KeyPolicy"]["Statement"]]
+    assert {"Service": "cloudwatch.amazonaws.com"} in principals
+
+
+def test_ses_sender_identity_comes_from_context(synth: Synth) -> None:
+    _, identity = only(synth, "AWS::SES::EmailIdentity")
+    assert identity["Properties"]["EmailIdentity"] == SENDER
+
+
+def test_alarms_cover_failures_errors_and_silent_sources(synth: Synth) -> None:
+    topic_id, _ = only(synth, "AWS::SNS::Topic")
+    alarms = list(of_type(synth, "AWS::CloudWatch::Alarm").values())
+    for alarm in alarms:
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+
+    def watching(namespace: str, metric: str) -> list[dict[str, Any]]:
+        return [
+            a["Properties"]
+            for a in alarms
+            if a["Properties"].get("Namespace") == namespace and a["Properties"].get("MetricName") == metric
+        ]
+
+    queue_id = stream_event(synth)["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    (queue_alarm,) = watching("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert queue_alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
+    assert queue_alarm["Threshold"] == 1
+
+    errors = {a["Dimensions"][0]["Value"]["Ref"] for a in watching("AWS/Lambda", "Errors")}
+    assert errors == set(functions(synth))
+
+    (sources,) = watching("Veille", "SourcesFailed")
+    assert sources["Dimensions"] == [{"Name": "service", "Value": "veille"}]
+    (silent,) = watching("AWS/Lambda", "Invocations")
+    assert silent["Dimensions"][0]["Value"] == {"Ref": "FetchMentions"}
+    assert silent["TreatMissingData"] == "breaching"
+
+
+def test_api_is_throttled(synth: Synth) -> None:
+    settings = synth.resources["RestAPI"]["Properties"]["MethodSettings"]
+    assert settings[0]["ResourcePath"] == "/*"
+    assert 0 < settings[0]["ThrottlingRateLimit"] <= settings[0]["ThrottlingBurstLimit"] <= 1000
+
+
+# -- cdk-nag --------------------------------------------------------------------------------------
+
+
+def test_cdk_nag_aws_solutions_has_no_unsuppressed_findings(synth: Synth) -> None:
+    assert synth.nag_errors == []
+    assert synth.nag_warnings == []

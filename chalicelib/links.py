@@ -74,8 +74,15 @@ def sign_triage_link(mention_id: str, action: str, *, expires_at: datetime | int
     return base + triage_path(mention_id, action, expires_at=expires_at, secret=secret)
 
 
-def verify_triage_link(mention_id: str, action: str, exp: str | None, sig: str | None, *,
-                       now: datetime | None = None, secret: str | None = None) -> None:
+def verify_triage_link(
+    mention_id: str,
+    action: str,
+    exp: str | None,
+    sig: str | None,
+    *,
+    now: datetime | None = None,
+    secret: str | None = None,
+) -> None:
     """Accept a link's parts or raise TriageLinkError; the signature is compared in constant time.
 
     The signature is checked before the expiry, so that an altered expiry reads as "altered", not "expired".

@@ -16,8 +16,10 @@ REF = "#/components/schemas/{model}"
 
 
 def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    answer: dict[str, Any] = {"description": description,
-                              "content": {JSON: {"schema": {"$ref": REF.format(model="Error")}}}}
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {JSON: {"schema": {"$ref": REF.format(model="Error")}}},
+    }
     if headers:
         answer["headers"] = headers
     return answer
@@ -27,15 +29,26 @@ def _json(description: str, model: str) -> dict[str, Any]:
     return {"description": description, "content": {JSON: {"schema": {"$ref": REF.format(model=model)}}}}
 
 
-def _param(name: str, where: str, schema: dict[str, Any], description: str, required: bool = False,
-           ) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required or where == "path", "schema": schema,
-            "description": description}
+def _param(
+    name: str,
+    where: str,
+    schema: dict[str, Any],
+    description: str,
+    required: bool = False,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "schema": schema,
+        "description": description,
+    }
 
 
 DATE = {"type": "string", "format": "date"}
-WATCH = _param("watch", "query", {"type": "string", "maxLength": 40},
-               "a watch name from veille.toml (default: the default watch)")
+WATCH = _param(
+    "watch", "query", {"type": "string", "maxLength": 40}, "a watch name from veille.toml (default: the default watch)"
+)
 SECURED = {
     "401": _error("no or wrong bearer token", {"WWW-Authenticate": {"schema": {"type": "string"}}}),
     "503": _error("VEILLE_API_TOKEN is not configured, or the database is unavailable"),
@@ -59,22 +72,61 @@ def _schemas() -> dict[str, Any]:
     mention = schemas["Mention"]
     mention["properties"]["day"] = {"type": "string", "format": "date", "description": "UTC day of created_at"}
     mention["properties"]["effective_labels"] = {"type": "object", "description": "labels with corrections applied"}
-    schemas["Error"] = {"type": "object", "required": ["error"], "properties": {
-        "error": {"type": "string"}, "message": {"type": "string"},
-        "fields": {"type": "array", "items": {"type": "object", "properties": {
-            "field": {"type": "string"}, "message": {"type": "string"}}}}}}
-    schemas["MentionPage"] = {"type": "object", "required": ["watch", "since", "until", "items", "next"],
-                              "properties": {
-        "watch": {"type": "string"}, "since": DATE, "until": DATE,
-        "items": {"type": "array", "items": {"$ref": REF.format(model="Mention")}},
-        "next": {"type": ["string", "null"], "description": "cursor of the next page, null on the last"}}}
-    day = {"type": "object", "required": ["date", "total"], "properties": {
-        "date": DATE, **{k: {"type": "integer", "minimum": 0} for k in (
-            "total", "positive", "neutral", "negative", "complaints", "leads", "needs_reply", "replied", "hidden")}}}
-    schemas["Stats"] = {"type": "object", "required": ["watch", "days"], "properties": {
-        "watch": {"type": "string"}, "days": {"type": "array", "items": day}}}
-    schemas["Digest"] = {"type": "object", "required": ["watch", "date"], "additionalProperties": True,
-                         "properties": {"watch": {"type": "string"}, "date": {"type": "string"}}}
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "message": {"type": "string"},
+            "fields": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}},
+            },
+        },
+    }
+    schemas["MentionPage"] = {
+        "type": "object",
+        "required": ["watch", "since", "until", "items", "next"],
+        "properties": {
+            "watch": {"type": "string"},
+            "since": DATE,
+            "until": DATE,
+            "items": {"type": "array", "items": {"$ref": REF.format(model="Mention")}},
+            "next": {"type": ["string", "null"], "description": "cursor of the next page, null on the last"},
+        },
+    }
+    day = {
+        "type": "object",
+        "required": ["date", "total"],
+        "properties": {
+            "date": DATE,
+            **{
+                k: {"type": "integer", "minimum": 0}
+                for k in (
+                    "total",
+                    "positive",
+                    "neutral",
+                    "negative",
+                    "complaints",
+                    "leads",
+                    "needs_reply",
+                    "replied",
+                    "hidden",
+                )
+            },
+        },
+    }
+    schemas["Stats"] = {
+        "type": "object",
+        "required": ["watch", "days"],
+        "properties": {"watch": {"type": "string"}, "days": {"type": "array", "items": day}},
+    }
+    schemas["Digest"] = {
+        "type": "object",
+        "required": ["watch", "date"],
+        "additionalProperties": True,
+        "properties": {"watch": {"type": "string"}, "date": {"type": "string"}},
+    }
     return schemas
 
 
@@ -84,98 +136,227 @@ def _paths() -> dict[str, Any]:
 
     mention_id = _param("mention_id", "path", {"type": "string", "minLength": 1, "maxLength": 200}, "mention id")
     return {
-        "/health": {"get": {"operationId": "health", "summary": "Version, table status and each source's health",
-                            "responses": {"200": {"description": "health", "content": {JSON: {"schema": {
-                                "type": "object", "required": ["ok", "table", "sources"]}}}}}}},
-        "/mentions": {"get": _secured({
-            "operationId": "listMentions", "summary": "A page of a watch's mentions, newest first",
-            "parameters": [
-                WATCH,
-                _param("status", "query", {"type": "string", "enum": list(STATUSES)}, "triage status"),
-                _param("label", "query", {"type": "string", "enum": list(LABEL_FILTERS)}, "label after corrections"),
-                _param("source", "query", {"type": "string", "maxLength": 100}, "source (hn, rss, form:tally...)"),
-                _param("since", "query", DATE, "first UTC day (default: until - 6 days)"),
-                _param("until", "query", DATE, "last UTC day (default: today)"),
-                _param("text", "query", {"type": "string", "maxLength": 200},
-                       "substring of the title, text or author, case- and accent-insensitive"),
-                _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50},
-                       "page size"),
-                _param("cursor", "query", {"type": "string", "maxLength": 1000}, "the previous page's next"),
-            ],
-            "description": f"Reads at most {MAX_WINDOW_DAYS} days at a time. A page may be shorter than limit "
-                           "with a non-null next when a rare filter made the scan long; keep following next.",
-            "responses": {"200": _json("a page of mentions", "MentionPage"),
-                          "400": _error("invalid filter, window or cursor (the message names the field)")},
-        })},
+        "/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "Version, table status and each source's health",
+                "responses": {
+                    "200": {
+                        "description": "health",
+                        "content": {JSON: {"schema": {"type": "object", "required": ["ok", "table", "sources"]}}},
+                    }
+                },
+            }
+        },
+        "/watches": {
+            "get": _secured(
+                {
+                    "operationId": "listWatches",
+                    "summary": "The configured watches and the default one",
+                    "responses": {
+                        "200": {
+                            "description": "watches",
+                            "content": {
+                                JSON: {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["default", "watches"],
+                                        "properties": {
+                                            "default": {"type": "string"},
+                                            "watches": {
+                                                "type": "array",
+                                                "items": {"type": "object", "required": ["name"]},
+                                            },
+                                        },
+                                    }
+                                }
+                            },
+                        }
+                    },
+                }
+            )
+        },
+        "/mentions": {
+            "get": _secured(
+                {
+                    "operationId": "listMentions",
+                    "summary": "A page of a watch's mentions, newest first",
+                    "parameters": [
+                        WATCH,
+                        _param("status", "query", {"type": "string", "enum": list(STATUSES)}, "triage status"),
+                        _param(
+                            "label", "query", {"type": "string", "enum": list(LABEL_FILTERS)}, "label after corrections"
+                        ),
+                        _param(
+                            "source", "query", {"type": "string", "maxLength": 100}, "source (hn, rss, form:tally...)"
+                        ),
+                        _param("since", "query", DATE, "first UTC day (default: until - 6 days)"),
+                        _param("until", "query", DATE, "last UTC day (default: today)"),
+                        _param(
+                            "text",
+                            "query",
+                            {"type": "string", "maxLength": 200},
+                            "substring of the title, text or author, case- and accent-insensitive",
+                        ),
+                        _param(
+                            "limit",
+                            "query",
+                            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50},
+                            "page size",
+                        ),
+                        _param("cursor", "query", {"type": "string", "maxLength": 1000}, "the previous page's next"),
+                    ],
+                    "description": f"Reads at most {MAX_WINDOW_DAYS} days at a time. A page may be shorter than limit "
+                    "with a non-null next when a rare filter made the scan long; keep following next.",
+                    "responses": {
+                        "200": _json("a page of mentions", "MentionPage"),
+                        "400": _error("invalid filter, window or cursor (the message names the field)"),
+                    },
+                }
+            )
+        },
         "/mentions/{mention_id}": {
             "parameters": [mention_id],
-            "get": _secured({"operationId": "getMention", "summary": "One mention",
-                             "responses": {"200": _json("the mention", "Mention"), "404": _error("unknown id")}}),
-            "patch": _secured({
-                "operationId": "patchMention", "summary": "Triage: status, label corrections, note",
-                "requestBody": {"required": True, "content": {JSON: {"schema": {
-                    "$ref": REF.format(model="MentionPatch")}}}},
-                "responses": {"200": _json("the updated mention", "Mention"),
-                              "400": _error("invalid body (the message names the field)"),
-                              "404": _error("unknown id"), "415": _error("body is not JSON")},
-            }),
+            "get": _secured(
+                {
+                    "operationId": "getMention",
+                    "summary": "One mention",
+                    "responses": {"200": _json("the mention", "Mention"), "404": _error("unknown id")},
+                }
+            ),
+            "patch": _secured(
+                {
+                    "operationId": "patchMention",
+                    "summary": "Triage: status, label corrections, note",
+                    "requestBody": {
+                        "required": True,
+                        "content": {JSON: {"schema": {"$ref": REF.format(model="MentionPatch")}}},
+                    },
+                    "responses": {
+                        "200": _json("the updated mention", "Mention"),
+                        "400": _error("invalid body (the message names the field)"),
+                        "404": _error("unknown id"),
+                        "415": _error("body is not JSON"),
+                    },
+                }
+            ),
         },
-        "/stats": {"get": _secured({
-            "operationId": "stats", "summary": "Daily counts for the charts, oldest day first",
-            "parameters": [WATCH,
-                           _param("days", "query", {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW_DAYS,
-                                                    "default": 14}, "how many days"),
-                           _param("until", "query", DATE, "last UTC day (default: today)")],
-            "responses": {"200": _json("daily series", "Stats"), "400": _error("invalid parameter")},
-        })},
-        "/digest/{date}": {"get": _secured({
-            "operationId": "digest", "summary": "A watch's digest for a day (JSON, or HTML with Accept: text/html)",
-            "parameters": [_param("date", "path", DATE, "the day (YYYY-MM-DD)"), WATCH],
-            "responses": {"200": {"description": "the digest", "content": {
-                JSON: {"schema": {"$ref": REF.format(model="Digest")}},
-                "text/html": {"schema": {"type": "string"}}}},
-                "400": _error("invalid date or watch")},
-        })},
-        "/webhooks/{provider}": {"post": {
-            "operationId": "webhook", "summary": "Feedback forms deliver here (signature checked per provider)",
-            "parameters": [_param("provider", "path", {"type": "string", "maxLength": 40},
-                                  "typeform, tally, jotform, google-forms, formspree, fillout, generic")],
-            "requestBody": {"required": True, "content": {
-                JSON: {"schema": {"type": "object"}},
-                "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
-            "responses": {"200": {"description": "accepted (or already seen)"},
-                          "202": {"description": "accepted"},
-                          "400": {"description": "payload not understood"},
-                          "401": {"description": "missing or invalid signature"},
-                          "403": {"description": "signature refused"},
-                          "404": {"description": "unknown provider"},
-                          "413": {"description": "payload too large"},
-                          "415": {"description": "unsupported content type"},
-                          "503": {"description": "the provider's secret is not configured"}},
-        }},
-        "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document",
-                                  "responses": {"200": {"description": "OpenAPI 3.1",
-                                                        "content": {JSON: {"schema": {"type": "object"}}}}}}},
-        "/app": {"get": {"operationId": "inbox", "summary": "The triage inbox page (asks for the token once)",
-                         "responses": {"200": {"description": "HTML", "content": {
-                             "text/html": {"schema": {"type": "string"}}}}}}},
+        "/stats": {
+            "get": _secured(
+                {
+                    "operationId": "stats",
+                    "summary": "Daily counts for the charts, oldest day first",
+                    "parameters": [
+                        WATCH,
+                        _param(
+                            "days",
+                            "query",
+                            {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW_DAYS, "default": 14},
+                            "how many days",
+                        ),
+                        _param("until", "query", DATE, "last UTC day (default: today)"),
+                    ],
+                    "responses": {"200": _json("daily series", "Stats"), "400": _error("invalid parameter")},
+                }
+            )
+        },
+        "/digest/{date}": {
+            "get": _secured(
+                {
+                    "operationId": "digest",
+                    "summary": "A watch's digest for a day (JSON, or HTML with Accept: text/html)",
+                    "parameters": [_param("date", "path", DATE, "the day (YYYY-MM-DD)"), WATCH],
+                    "responses": {
+                        "200": {
+                            "description": "the digest",
+                            "content": {
+                                JSON: {"schema": {"$ref": REF.format(model="Digest")}},
+                                "text/html": {"schema": {"type": "string"}},
+                            },
+                        },
+                        "400": _error("invalid date or watch"),
+                    },
+                }
+            )
+        },
+        "/webhooks/{provider}": {
+            "post": {
+                "operationId": "webhook",
+                "summary": "Feedback forms deliver here (signature checked per provider)",
+                "parameters": [
+                    _param(
+                        "provider",
+                        "path",
+                        {"type": "string", "maxLength": 40},
+                        "typeform, tally, jotform, google-forms, formspree, fillout, generic",
+                    )
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        JSON: {"schema": {"type": "object"}},
+                        "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+                    },
+                },
+                "responses": {
+                    "200": {"description": "accepted (or already seen)"},
+                    "202": {"description": "accepted"},
+                    "400": {"description": "payload not understood"},
+                    "401": {"description": "missing or invalid signature"},
+                    "403": {"description": "signature refused"},
+                    "404": {"description": "unknown provider"},
+                    "413": {"description": "payload too large"},
+                    "415": {"description": "unsupported content type"},
+                    "503": {"description": "the provider's secret is not configured"},
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {"type": "object"}}}}},
+            }
+        },
+        "/app": {
+            "get": {
+                "operationId": "inbox",
+                "summary": "The triage inbox page (asks for the token once)",
+                "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}},
+            }
+        },
         "/t/{mention_id}/{action}": {
-            "parameters": [mention_id,
-                           _param("action", "path", {"type": "string", "enum": ["replied", "ignored"]}, "triage"),
-                           _param("exp", "query", {"type": "string"}, "expiry (unix seconds)", required=True),
-                           _param("sig", "query", {"type": "string"}, "HMAC-SHA256 signature", required=True)],
-            "get": {"operationId": "triageConfirm", "summary": "A signed link's confirmation page (changes nothing)",
-                    "responses": {"200": {"description": "confirmation page"},
-                                  "403": {"description": "forged, altered or expired link"},
-                                  "404": {"description": "mention gone"},
-                                  "503": {"description": "VEILLE_LINK_SECRET is not configured"}}},
-            "post": {"operationId": "triageApply", "summary": "Apply a signed link's action",
-                     "requestBody": {"required": False, "content": {
-                         "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
-                     "responses": {"200": {"description": "done"},
-                                   "403": {"description": "forged, altered or expired link"},
-                                   "404": {"description": "mention gone"},
-                                   "503": {"description": "VEILLE_LINK_SECRET is not configured"}}},
+            "parameters": [
+                mention_id,
+                _param("action", "path", {"type": "string", "enum": ["replied", "ignored"]}, "triage"),
+                _param("exp", "query", {"type": "string"}, "expiry (unix seconds)", required=True),
+                _param("sig", "query", {"type": "string"}, "HMAC-SHA256 signature", required=True),
+            ],
+            "get": {
+                "operationId": "triageConfirm",
+                "summary": "A signed link's confirmation page (changes nothing)",
+                "responses": {
+                    "200": {"description": "confirmation page"},
+                    "403": {"description": "forged, altered or expired link"},
+                    "404": {"description": "mention gone"},
+                    "503": {"description": "VEILLE_LINK_SECRET is not configured"},
+                },
+            },
+            "post": {
+                "operationId": "triageApply",
+                "summary": "Apply a signed link's action",
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+                },
+                "responses": {
+                    "200": {"description": "done"},
+                    "403": {"description": "forged, altered or expired link"},
+                    "404": {"description": "mention gone"},
+                    "415": {"description": "not a form post"},
+                    "503": {"description": "VEILLE_LINK_SECRET is not configured"},
+                },
+            },
         },
     }
 
@@ -185,11 +366,12 @@ def openapi_document() -> dict[str, Any]:
     """The whole API as an OpenAPI 3.1 document (servers relative, so it works behind any stage prefix)."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Veille API", "version": __version__,
-                 "description": "Social listening and feedback triage. "
-                                "Send 'Authorization: Bearer <VEILLE_API_TOKEN>'."},
+        "info": {
+            "title": "Veille API",
+            "version": __version__,
+            "description": "Social listening and feedback triage. Send 'Authorization: Bearer <VEILLE_API_TOKEN>'.",
+        },
         "servers": [{"url": "."}],
         "paths": _paths(),
-        "components": {"schemas": _schemas(),
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"schemas": _schemas(), "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -71,8 +71,9 @@ def error_response(exc: Exception) -> Response:
     if isinstance(exc, ApiError):
         return Response({"error": str(exc)}, status_code=exc.status, headers=exc.headers)
     if isinstance(exc, ThrottledError):
-        return Response({"error": "the database is busy; retry in a few seconds"}, status_code=503,
-                        headers={"Retry-After": "5"})
+        return Response(
+            {"error": "the database is busy; retry in a few seconds"}, status_code=503, headers={"Retry-After": "5"}
+        )
     if isinstance(exc, StorageError | ConfigError):
         from chalicelib.observability import logger
 
@@ -99,11 +100,15 @@ def check_bearer(authorization: str | None, token: str | None) -> None:
     challenge = {"WWW-Authenticate": 'Bearer realm="veille"'}
     scheme, _, given = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
-        raise ApiError("missing bearer token: send 'Authorization: Bearer <VEILLE_API_TOKEN>'", status=401,
-                       headers=challenge)
+        raise ApiError(
+            "missing bearer token: send 'Authorization: Bearer <VEILLE_API_TOKEN>'", status=401, headers=challenge
+        )
     if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise ApiError("invalid bearer token", status=401, headers={**challenge, "WWW-Authenticate":
-                       'Bearer realm="veille", error="invalid_token"'})
+        raise ApiError(
+            "invalid bearer token",
+            status=401,
+            headers={**challenge, "WWW-Authenticate": 'Bearer realm="veille", error="invalid_token"'},
+        )
 
 
 def api_view(*, auth: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -257,14 +262,18 @@ def mention_filter(query: MentionQuery) -> Callable[[Mention], bool]:
     def keep(mention: Mention) -> bool:
         if query.status and mention.status != query.status:
             return False
-        if query.source and query.source not in (mention.source, mention.source_key) \
-                and not mention.source.startswith(query.source + ":"):
+        if (
+            query.source
+            and query.source not in (mention.source, mention.source_key)
+            and not mention.source.startswith(query.source + ":")
+        ):
             return False
         if query.label and not has_label(mention, query.label):
             return False
         if needle:
-            haystack = " ".join(x for x in (mention.title, mention.text, mention.author.handle,
-                                            mention.author.name) if x)
+            haystack = " ".join(
+                x for x in (mention.title, mention.text, mention.author.handle, mention.author.name) if x
+            )
             if needle not in fold(haystack):
                 return False
         return True
@@ -290,8 +299,11 @@ def _start_key(watch: str, day: date, index_key: str) -> dict[str, Any]:
     from chalicelib.store import schema
 
     mention = index_key.rpartition("#")[2]
-    return {**schema.mention_key(mention), schema.GSI1_PK: schema.watch_day_key(watch, day.isoformat()),
-            schema.GSI1_SK: index_key}
+    return {
+        **schema.mention_key(mention),
+        schema.GSI1_PK: schema.watch_day_key(watch, day.isoformat()),
+        schema.GSI1_SK: index_key,
+    }
 
 
 def _window(since: date | None, until: date | None, today: date) -> list[date]:
@@ -305,8 +317,9 @@ def _window(since: date | None, until: date | None, today: date) -> list[date]:
     return [until - timedelta(days=i) for i in range(span)]
 
 
-def list_mentions(store: Store, config: VeilleConfig, query: MentionQuery, *, today: date | None = None,
-                  budget: int = SCAN_BUDGET) -> dict[str, Any]:
+def list_mentions(
+    store: Store, config: VeilleConfig, query: MentionQuery, *, today: date | None = None, budget: int = SCAN_BUDGET
+) -> dict[str, Any]:
     """One page of a watch's mentions, newest first, filtered; ``next`` is the cursor of the following page.
 
     Reads the watch-by-day index one day at a time (never a Scan) and stops after ``budget`` mentions
@@ -330,12 +343,21 @@ def list_mentions(store: Store, config: VeilleConfig, query: MentionQuery, *, to
             if more:
                 next_cursor = encode_cursor(Cursor(d=day, k=_index_key(mention)))
             break
-    return {"watch": watch, "since": days[-1].isoformat(), "until": days[0].isoformat(),
-            "items": [mention_json(m) for m in items], "next": next_cursor}
+    return {
+        "watch": watch,
+        "since": days[-1].isoformat(),
+        "until": days[0].isoformat(),
+        "items": [mention_json(m) for m in items],
+        "next": next_cursor,
+    }
 
 
-def _walk(store: Store, watch: str, days: list[date], start_key: dict[str, Any] | None,
-          ) -> Iterator[tuple[date, Mention, bool]]:
+def _walk(
+    store: Store,
+    watch: str,
+    days: list[date],
+    start_key: dict[str, Any] | None,
+) -> Iterator[tuple[date, Mention, bool]]:
     """(day, mention, whether anything may follow) for each mention of the days, newest first."""
     for position, day in enumerate(days):
         key = start_key if position == 0 else None
@@ -346,6 +368,17 @@ def _walk(store: Store, watch: str, days: list[date], start_key: dict[str, Any] 
                 yield day, mention, more
             if not key:
                 break
+
+
+def list_watches(config: VeilleConfig) -> dict[str, Any]:
+    """The configured watches, for the page's watch picker."""
+    return {
+        "default": config.default_watch.name,
+        "watches": [
+            {"name": w.name, "competitor": w.competitor, "language": w.language, "timezone": w.timezone}
+            for w in config.watches
+        ],
+    }
 
 
 def get_mention(store: Store, mention_id: str) -> dict[str, Any]:
@@ -371,16 +404,22 @@ def patch_mention(store: Store, mention_id: str, patch: MentionPatch) -> dict[st
     return mention_json(updated)
 
 
-def daily_stats(store: Store, config: VeilleConfig, query: StatsQuery, *, today: date | None = None,
-                ) -> dict[str, Any]:
+def daily_stats(
+    store: Store,
+    config: VeilleConfig,
+    query: StatsQuery,
+    *,
+    today: date | None = None,
+) -> dict[str, Any]:
     """Per-day counts for the charts, oldest day first; hidden and spam mentions count only as ``hidden``."""
     watch = resolve_watch(config, query.watch)
     until = query.until or (today or utcnow().date())
     days = [until - timedelta(days=i) for i in range(query.days - 1, -1, -1)]
     series = []
     for day in days:
-        row = dict.fromkeys(("total", "positive", "neutral", "negative", "complaints", "leads", "needs_reply",
-                             "replied", "hidden"), 0)
+        row = dict.fromkeys(
+            ("total", "positive", "neutral", "negative", "complaints", "leads", "needs_reply", "replied", "hidden"), 0
+        )
         for mention in store.iter_mentions(watch, [day.isoformat()]):
             labels = effective_labels(mention)
             if mention.status == "hidden" or labels.get("spam"):
@@ -419,6 +458,12 @@ def _config() -> VeilleConfig:
     from chalicelib.config import get_config
 
     return get_config()
+
+
+@rest_bp.route("/watches", methods=["GET"])
+@api_view()
+def watches_route() -> dict[str, Any]:
+    return list_watches(_config())
 
 
 @rest_bp.route("/mentions", methods=["GET"])

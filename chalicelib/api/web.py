@@ -24,8 +24,10 @@ STATIC_FILES = {
     "app.css": "text/css; charset=utf-8",
 }
 # The inbox loads only its own files; inline scripts (the usual XSS payload) cannot run.
-APP_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+APP_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 LINK_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
@@ -39,9 +41,10 @@ def static_text(name: str) -> str:
 # -- the inbox ------------------------------------------------------------------------------------------
 @web_bp.route("/app", methods=["GET"])
 def inbox_page() -> Response:
-    return Response(static_text("index.html"),
-                    headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": APP_CSP,
-                             **SECURITY_HEADERS})
+    return Response(
+        static_text("index.html"),
+        headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": APP_CSP, **SECURITY_HEADERS},
+    )
 
 
 @web_bp.route("/app/static/{name}", methods=["GET"])
@@ -62,9 +65,11 @@ blockquote{{border-left:3px solid #c9d1e0;margin:1rem 0;padding:.25rem 1rem;colo
 button{{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2f5bd3;color:#fff;cursor:pointer}}
 .muted{{color:#667}}</style></head>
 <body><h1>{html.escape(title)}</h1>{body}</body></html>"""
-    return Response(document, status_code=status,
-                    headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": LINK_CSP,
-                             **SECURITY_HEADERS})
+    return Response(
+        document,
+        status_code=status,
+        headers={"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": LINK_CSP, **SECURITY_HEADERS},
+    )
 
 
 def _refused(reason: str, status: int = 403) -> Response:
@@ -88,8 +93,10 @@ def _checked_link(mention_id: str, action: str) -> Response | None:
 def _describe(mention: Any) -> str:
     title = f"<p><strong>{html.escape(mention.title)}</strong></p>" if mention.title else ""
     who = html.escape(mention.author.handle or mention.author.name or "someone")
-    return (f"{title}<blockquote>{html.escape(mention.quote(400))}</blockquote>"
-            f"<p class=muted>{who} on {html.escape(mention.source)}, {html.escape(mention.day)}</p>")
+    return (
+        f"{title}<blockquote>{html.escape(mention.quote(400))}</blockquote>"
+        f"<p class=muted>{who} on {html.escape(mention.source)}, {html.escape(mention.day)}</p>"
+    )
 
 
 def _guarded(view: Any) -> Any:
@@ -121,14 +128,19 @@ def triage_confirm(mention_id: str, action: str) -> Response:
         return _refused("This mention no longer exists.", status=404)
     params: Mapping[str, str] = web_bp.current_request.query_params or {}
     label = {"replied": "Mark as replied", "ignored": "Mark as ignored"}[action]
-    form = (f'<form method="post" action="?exp={html.escape(params["exp"])}&amp;sig={html.escape(params["sig"])}">'
-            f'<button type="submit">{label}</button></form>')
+    form = (
+        f'<form method="post" action="?exp={html.escape(params["exp"])}&amp;sig={html.escape(params["sig"])}">'
+        f'<button type="submit">{label}</button></form>'
+    )
     note = f"<p class=muted>Currently: {html.escape(mention.status)}.</p>"
     return _page(label + "?", _describe(mention) + note + form)
 
 
-@web_bp.route("/t/{mention_id}/{action}", methods=["POST"],
-              content_types=["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"])
+@web_bp.route(
+    "/t/{mention_id}/{action}",
+    methods=["POST"],
+    content_types=["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"],
+)
 @_guarded
 def triage_apply(mention_id: str, action: str) -> Response:
     refused = _checked_link(mention_id, action)

@@ -33,12 +33,25 @@ competitor = true
 """
 
 
-def make_mention(n: int, *, days_ago: int = 0, watch: str = "kanbo", text: str = "", source: str = "hn",
-                 labels: dict[str, Any] | None = None) -> Mention:
+def make_mention(
+    n: int,
+    *,
+    days_ago: int = 0,
+    watch: str = "kanbo",
+    text: str = "",
+    source: str = "hn",
+    labels: dict[str, Any] | None = None,
+) -> Mention:
     created = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
-    return Mention(source=source, external_id=str(n), text=text or f"kanbo mention {n}",
-                   author=Author(handle=f"user{n}"), created_at=created + timedelta(minutes=n),
-                   matches=[WatchMatch(watch=watch)], labels=labels)
+    return Mention(
+        source=source,
+        external_id=str(n),
+        text=text or f"kanbo mention {n}",
+        author=Author(handle=f"user{n}"),
+        created_at=created + timedelta(minutes=n),
+        matches=[WatchMatch(watch=watch)],
+        labels=labels,
+    )
 
 
 @pytest.fixture
@@ -64,8 +77,9 @@ def get(client: Client, path: str, headers: dict[str, str] | None = None) -> Any
 
 def patch(client: Client, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
     raw = body if isinstance(body, str) else json.dumps(body)
-    return client.http.request("PATCH", path, body=raw.encode(),
-                               headers={**AUTH, "Content-Type": "application/json", **(headers or {})})
+    return client.http.request(
+        "PATCH", path, body=raw.encode(), headers={**AUTH, "Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def body(response: Any) -> Any:
@@ -83,7 +97,8 @@ def test_every_api_route_wants_the_bearer_token(client: Client, path: str) -> No
 
 
 def test_without_a_token_configured_the_api_answers_503_saying_what_to_set(
-        client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("VEILLE_API_TOKEN")
     answer = get(client, "/mentions")
     assert answer.status_code == 503
@@ -95,8 +110,15 @@ def test_openapi_needs_no_token_and_lists_every_route(client: Client) -> None:
 
     document = body(client.http.get("/openapi.json"))
     assert document["openapi"].startswith("3.")
-    assert {"/mentions", "/mentions/{mention_id}", "/stats", "/digest/{date}", "/webhooks/{provider}",
-            "/health", "/t/{mention_id}/{action}"} <= set(document["paths"])
+    assert {
+        "/mentions",
+        "/mentions/{mention_id}",
+        "/stats",
+        "/digest/{date}",
+        "/webhooks/{provider}",
+        "/health",
+        "/t/{mention_id}/{action}",
+    } <= set(document["paths"])
     for path, route in veille_app.app.routes.items():
         if not path.startswith("/app/static"):
             assert set(document["paths"][path]) - {"parameters"} >= {m.lower() for m in route}, path
@@ -141,9 +163,16 @@ def test_mentions_are_listed_filtered_and_paged(client: Client, store) -> None:
     assert "60" in [m["external_id"] for m in body(get(client, f"/mentions?since={since}&limit=200"))["items"]]
 
 
-@pytest.mark.parametrize(("query", "field"), [("status=done", "status"), ("limit=500", "limit"),
-                                              ("since=tomorrow", "since"), ("watch=nope", "watch"),
-                                              ("cursor=zzz", "cursor")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("status=done", "status"),
+        ("limit=500", "limit"),
+        ("since=tomorrow", "since"),
+        ("watch=nope", "watch"),
+        ("cursor=zzz", "cursor"),
+    ],
+)
 def test_a_bad_filter_is_a_400_naming_it(client: Client, query: str, field: str) -> None:
     answer = get(client, f"/mentions?{query}")
     assert answer.status_code == 400
@@ -168,11 +197,19 @@ def test_get_and_patch_a_mention_persists_the_triage(client: Client, store) -> N
     assert stored.status_changed_at is not None
 
 
-@pytest.mark.parametrize(("payload", "field"), [({"status": "archived"}, "status"),
-                                                ({"labels": {"colour": "red"}}, "labels.colour"),
-                                                ("{not json", "(body)"), ([], "(body)"), ({}, "(body)")])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"status": "archived"}, "status"),
+        ({"labels": {"colour": "red"}}, "labels.colour"),
+        ("{not json", "(body)"),
+        ([], "(body)"),
+        ({}, "(body)"),
+    ],
+)
 def test_an_invalid_patch_is_a_400_naming_the_field_and_changes_nothing(
-        client: Client, store, payload: Any, field: str) -> None:
+    client: Client, store, payload: Any, field: str
+) -> None:
     mention = make_mention(1)
     store.put_mention(mention)
     answer = patch(client, f"/mentions/{mention.id}", payload)
@@ -189,8 +226,13 @@ def test_unknown_mentions_are_404(client: Client) -> None:
 
 # -- stats and digest ---------------------------------------------------------------------------------------------
 def test_stats_give_a_daily_series(client: Client, store) -> None:
-    for n, labels in enumerate([{"sentiment": "negative", "complaint": True}, {"sentiment": "positive", "lead": True},
-                                {"sentiment": "positive"}]):
+    for n, labels in enumerate(
+        [
+            {"sentiment": "negative", "complaint": True},
+            {"sentiment": "positive", "lead": True},
+            {"sentiment": "positive"},
+        ]
+    ):
         mention = make_mention(n)
         store.put_mention(mention)
         store.set_labels(mention.id, labels)
@@ -198,7 +240,12 @@ def test_stats_give_a_daily_series(client: Client, store) -> None:
     assert [d["date"] for d in stats["days"]][-1] == utcnow().date().isoformat()
     today = stats["days"][-1]
     assert (today["total"], today["positive"], today["negative"], today["complaints"], today["leads"]) == (
-        3, 2, 1, 1, 1)
+        3,
+        2,
+        1,
+        1,
+        1,
+    )
     assert get(client, "/stats?days=0").status_code == 400
 
 

@@ -49,12 +49,19 @@ class FakeStore:
     def key(mention: Mention) -> str:
         return f"{mention.created_at.isoformat()}#{mention.id}"
 
-    def mentions_of_day(self, watch: str, day: str, *, limit: int | None = None,
-                        start_key: dict[str, Any] | None = None, newest_first: bool = True,
-                        ) -> tuple[list[Mention], dict[str, Any] | None]:
+    def mentions_of_day(
+        self,
+        watch: str,
+        day: str,
+        *,
+        limit: int | None = None,
+        start_key: dict[str, Any] | None = None,
+        newest_first: bool = True,
+    ) -> tuple[list[Mention], dict[str, Any] | None]:
         self.queries += 1
-        rows = sorted((m for m in self.mentions.values() if m.watch == watch and m.day == day),
-                      key=self.key, reverse=True)
+        rows = sorted(
+            (m for m in self.mentions.values() if m.watch == watch and m.day == day), key=self.key, reverse=True
+        )
         if start_key:
             assert start_key["gsi1pk"] == f"WATCH#{watch}#{day}"
             rows = [m for m in rows if self.key(m) < start_key["gsi1sk"]]
@@ -69,8 +76,14 @@ class FakeStore:
     def get_mention(self, mention_id: str) -> Mention | None:
         return self.mentions.get(mention_id)
 
-    def update_mention(self, mention_id: str, *, status: str | None = None, note: str | None = None,
-                       corrections: dict[str, Any] | None = None) -> Mention | None:
+    def update_mention(
+        self,
+        mention_id: str,
+        *,
+        status: str | None = None,
+        note: str | None = None,
+        corrections: dict[str, Any] | None = None,
+    ) -> Mention | None:
         current = self.mentions.get(mention_id)
         if current is None:
             return None
@@ -85,11 +98,26 @@ class FakeStore:
         return self.mentions[mention_id]
 
 
-def mention(n: int, *, day: date = TODAY, watch: str = "kanbo", text: str = "", labels: dict[str, Any] | None = None,
-            source: str = "hn", status: str = "new", hour: int = 12) -> Mention:
-    return Mention(source=source, external_id=str(n), watch=watch, text=text or f"mention number {n} of kanbo",
-                   created_at=datetime(day.year, day.month, day.day, hour, n % 60, tzinfo=UTC),
-                   labels=labels, status=status)
+def mention(
+    n: int,
+    *,
+    day: date = TODAY,
+    watch: str = "kanbo",
+    text: str = "",
+    labels: dict[str, Any] | None = None,
+    source: str = "hn",
+    status: str = "new",
+    hour: int = 12,
+) -> Mention:
+    return Mention(
+        source=source,
+        external_id=str(n),
+        watch=watch,
+        text=text or f"mention number {n} of kanbo",
+        created_at=datetime(day.year, day.month, day.day, hour, n % 60, tzinfo=UTC),
+        labels=labels,
+        status=status,
+    )
 
 
 def ids(page: dict[str, Any]) -> list[str]:
@@ -102,9 +130,15 @@ def query(**params: Any) -> MentionQuery:
 
 # -- listing --------------------------------------------------------------------------------------------------------
 def test_lists_the_default_watch_newest_first_over_the_last_seven_days() -> None:
-    store = FakeStore([mention(1, day=TODAY), mention(2, day=TODAY - timedelta(days=1)),
-                       mention(3, day=TODAY - timedelta(days=6)), mention(4, day=TODAY - timedelta(days=7)),
-                       mention(5, watch="taskly")])
+    store = FakeStore(
+        [
+            mention(1, day=TODAY),
+            mention(2, day=TODAY - timedelta(days=1)),
+            mention(3, day=TODAY - timedelta(days=6)),
+            mention(4, day=TODAY - timedelta(days=7)),
+            mention(5, watch="taskly"),
+        ]
+    )
     page = list_mentions(store, CONFIG, query(), today=TODAY)
     assert ids(page) == ["1", "2", "3"]
     assert (page["watch"], page["since"], page["until"], page["next"]) == ("kanbo", "2026-03-04", "2026-03-10", None)
@@ -112,12 +146,14 @@ def test_lists_the_default_watch_newest_first_over_the_last_seven_days() -> None
 
 
 def test_each_filter_keeps_only_what_it_names() -> None:
-    store = FakeStore([
-        mention(1, labels={"sentiment": "negative", "complaint": True}),
-        mention(2, labels={"sentiment": "positive", "lead": True}, source="reddit"),
-        mention(3, labels={"sentiment": "neutral", "spam": True}, status="hidden", source="form:tally"),
-        mention(4, text="Le café de Kanbo est GÉNIAL"),
-    ])
+    store = FakeStore(
+        [
+            mention(1, labels={"sentiment": "negative", "complaint": True}),
+            mention(2, labels={"sentiment": "positive", "lead": True}, source="reddit"),
+            mention(3, labels={"sentiment": "neutral", "spam": True}, status="hidden", source="form:tally"),
+            mention(4, text="Le café de Kanbo est GÉNIAL"),
+        ]
+    )
     lead = mention(2, source="reddit").id
     store.mentions[lead] = store.mentions[lead].model_copy(update={"corrections": {"lead": False}})
     assert ids(list_mentions(store, CONFIG, query(label="complaint"), today=TODAY)) == ["1"]
@@ -170,10 +206,18 @@ def test_a_rare_filter_stops_at_the_budget_and_hands_back_a_cursor() -> None:
     assert found == ["99"]
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"status": "done"}, "status"), ({"label": "angry"}, "label"), ({"limit": 201}, "limit"), ({"limit": 0}, "limit"),
-    ({"since": "yesterday"}, "since"), ({"until": "1900-01-01"}, "until"), ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "done"}, "status"),
+        ({"label": "angry"}, "label"),
+        ({"limit": 201}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"since": "yesterday"}, "since"),
+        ({"until": "1900-01-01"}, "until"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_invalid_query_parameters_name_the_field(params: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         MentionQuery.model_validate(params)
@@ -182,13 +226,16 @@ def test_invalid_query_parameters_name_the_field(params: dict[str, Any], field: 
     assert [f["field"] for f in answer.body["fields"]] == [field]
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"watch": "nope"}, "unknown watch 'nope'; known watches: kanbo, taskly"),
-    ({"since": "2026-03-10", "until": "2026-03-01"}, "since: must not be after until"),
-    ({"since": "2025-01-01"}, "ask for at most 92"),
-    ({"cursor": "not-a-cursor"}, "cursor: not a cursor"),
-    ({"cursor": "eyJkIjoiMjAyNi0wMS0wMSIsImsiOiIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwI20xIn0"}, "another window"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"watch": "nope"}, "unknown watch 'nope'; known watches: kanbo, taskly"),
+        ({"since": "2026-03-10", "until": "2026-03-01"}, "since: must not be after until"),
+        ({"since": "2025-01-01"}, "ask for at most 92"),
+        ({"cursor": "not-a-cursor"}, "cursor: not a cursor"),
+        ({"cursor": "eyJkIjoiMjAyNi0wMS0wMSIsImsiOiIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwI20xIn0"}, "another window"),
+    ],
+)
 def test_a_bad_window_watch_or_cursor_is_a_400_saying_what_to_do(params: dict[str, Any], message: str) -> None:
     with pytest.raises(ApiError, match=message) as caught:
         list_mentions(FakeStore([]), CONFIG, query(**params), today=TODAY)
@@ -212,18 +259,29 @@ def test_patch_changes_status_note_and_merges_corrections() -> None:
     first = mention(1, labels={"lead": False})
     store = FakeStore([first])
     patch_mention(store, first.id, MentionPatch.model_validate({"labels": {"lead": True}}))
-    answer = patch_mention(store, first.id, MentionPatch.model_validate(
-        {"status": "replied", "note": "answered on HN", "labels": {"sentiment": "positive"}}))
+    answer = patch_mention(
+        store,
+        first.id,
+        MentionPatch.model_validate(
+            {"status": "replied", "note": "answered on HN", "labels": {"sentiment": "positive"}}
+        ),
+    )
     assert answer["status"] == "replied" and answer["note"] == "answered on HN"
     assert answer["corrections"] == {"lead": True, "sentiment": "positive"}
     assert store.mentions[first.id].status == "replied"
     assert store.mentions[first.id].status_changed_at is not None
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"status": "archived"}, "status"), ({"labels": {"angry": True}}, "labels.angry"),
-    ({"labels": {"urgency": 101}}, "labels.urgency"), ({"note": "x" * 2001}, "note"), ({"stats": "new"}, "stats"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": "archived"}, "status"),
+        ({"labels": {"angry": True}}, "labels.angry"),
+        ({"labels": {"urgency": 101}}, "labels.urgency"),
+        ({"note": "x" * 2001}, "note"),
+        ({"stats": "new"}, "stats"),
+    ],
+)
 def test_patch_validation_names_the_field(body: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         MentionPatch.model_validate_json(json.dumps(body))
@@ -246,20 +304,42 @@ def test_patch_refuses_an_empty_change_and_unknown_ids() -> None:
 # -- stats --------------------------------------------------------------------------------------------------------
 def test_stats_count_each_day_oldest_first_leaving_spam_and_hidden_aside() -> None:
     yesterday = TODAY - timedelta(days=1)
-    store = FakeStore([
-        mention(1, labels={"sentiment": "negative", "complaint": True, "needs_reply": True}),
-        mention(2, labels={"sentiment": "positive", "lead": True}, status="replied"),
-        mention(3, labels={"sentiment": "negative", "spam": True}),
-        mention(4, status="hidden"),
-        mention(5, day=yesterday, labels={"sentiment": "neutral"}),
-    ])
+    store = FakeStore(
+        [
+            mention(1, labels={"sentiment": "negative", "complaint": True, "needs_reply": True}),
+            mention(2, labels={"sentiment": "positive", "lead": True}, status="replied"),
+            mention(3, labels={"sentiment": "negative", "spam": True}),
+            mention(4, status="hidden"),
+            mention(5, day=yesterday, labels={"sentiment": "neutral"}),
+        ]
+    )
     stats = daily_stats(store, CONFIG, StatsQuery(days=3), today=TODAY)
     assert [d["date"] for d in stats["days"]] == ["2026-03-08", "2026-03-09", "2026-03-10"]
     assert stats["days"][0]["total"] == 0
-    assert stats["days"][1] == {"date": "2026-03-09", "total": 1, "positive": 0, "neutral": 1, "negative": 0,
-                                "complaints": 0, "leads": 0, "needs_reply": 0, "replied": 0, "hidden": 0}
-    assert stats["days"][2] == {"date": "2026-03-10", "total": 2, "positive": 1, "neutral": 0, "negative": 1,
-                                "complaints": 1, "leads": 1, "needs_reply": 1, "replied": 1, "hidden": 2}
+    assert stats["days"][1] == {
+        "date": "2026-03-09",
+        "total": 1,
+        "positive": 0,
+        "neutral": 1,
+        "negative": 0,
+        "complaints": 0,
+        "leads": 0,
+        "needs_reply": 0,
+        "replied": 0,
+        "hidden": 0,
+    }
+    assert stats["days"][2] == {
+        "date": "2026-03-10",
+        "total": 2,
+        "positive": 1,
+        "neutral": 0,
+        "negative": 1,
+        "complaints": 1,
+        "leads": 1,
+        "needs_reply": 1,
+        "replied": 1,
+        "hidden": 2,
+    }
 
 
 # -- authentication ------------------------------------------------------------------------------------------------

@@ -55,8 +55,9 @@ def test_links_use_the_secret_from_the_environment(secret_env: None, monkeypatch
 
 @pytest.mark.parametrize("change", ["mention", "action", "exp", "sig"])
 def test_an_altered_link_is_refused(change: str) -> None:
-    mention_id, action, exp, sig = parts("x" + triage_path("m1", "replied", expires_at=NOW + timedelta(days=1),
-                                                           secret=SECRET))
+    mention_id, action, exp, sig = parts(
+        "x" + triage_path("m1", "replied", expires_at=NOW + timedelta(days=1), secret=SECRET)
+    )
     if change == "mention":
         mention_id = "m2"
     elif change == "action":
@@ -82,8 +83,10 @@ def test_an_expired_link_is_refused_and_says_so() -> None:
     verify_triage_link(*link, now=NOW - timedelta(minutes=1), secret=SECRET)
 
 
-@pytest.mark.parametrize(("exp", "sig"), [(None, "a" * 64), ("123", None), ("12x", "a" * 64), ("1", "A" * 64),
-                                          ("1" * 13, "a" * 64), ("1", "a" * 63)])
+@pytest.mark.parametrize(
+    ("exp", "sig"),
+    [(None, "a" * 64), ("123", None), ("12x", "a" * 64), ("1", "A" * 64), ("1" * 13, "a" * 64), ("1", "a" * 63)],
+)
 def test_malformed_parts_are_refused(exp: str | None, sig: str | None) -> None:
     with pytest.raises(TriageLinkError, match="malformed"):
         verify_triage_link("m1", "replied", exp, sig, now=NOW, secret=SECRET)

@@ -1,0 +1,82 @@
+"""The seeded inbox shared by the browser tests and the schemathesis run."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.models import Author, Mention, WatchMatch, utcnow
+
+XSS = '<img src=x onerror="window.__xss = 1"> acme is great <script>window.__xss = 2</script>'
+
+
+def seed_mentions() -> dict[str, Mention]:
+    """A small inbox for watch ``acme``: a complaint, a lead, an XSS attempt, praise; one mention of the rival."""
+    base = utcnow().replace(second=0, microsecond=0) - timedelta(hours=6)
+
+    def make(
+        key: str,
+        minutes: int,
+        text: str,
+        labels: dict[str, Any],
+        *,
+        watch: str = "acme",
+        source: str = "hn",
+        title: str | None = None,
+        handle: str = "someone",
+    ) -> Mention:
+        return Mention(
+            source=source,
+            external_id=key,
+            text=text,
+            title=title,
+            author=Author(handle=handle),
+            url=f"https://news.example.com/item/{key}",
+            created_at=base + timedelta(minutes=minutes),
+            matches=[WatchMatch(watch=watch)],
+            labels=labels,
+        )
+
+    return {
+        "complaint": make(
+            "complaint",
+            50,
+            "Acme app crashed twice today and lost my board. I want a refund.",
+            {
+                "lang": "en",
+                "sentiment": "negative",
+                "complaint": True,
+                "needs_reply": True,
+                "urgency": 85,
+                "why": {"complaint": ["crashed", "refund"], "needs_reply": ["I want"]},
+            },
+            handle="angry_ann",
+        ),
+        "lead": make(
+            "lead",
+            40,
+            "Looking for something like acme for a team of 40, what does it cost?",
+            {
+                "lang": "en",
+                "sentiment": "neutral",
+                "lead": True,
+                "needs_reply": True,
+                "urgency": 40,
+                "why": {"lead": ["looking for", "team of 40"]},
+            },
+            source="reddit",
+            handle="buyer_bob",
+        ),
+        "xss": make(
+            "xss", 30, XSS, {"lang": "en", "sentiment": "positive"}, title="<b>bold</b> claim", handle="<i>mallory</i>"
+        ),
+        "praise": make(
+            "praise",
+            20,
+            "Acme made our retro painless, thank you!",
+            {"lang": "en", "sentiment": "positive"},
+            source="rss",
+            handle="fan_fay",
+        ),
+        "rival": make("rival", 10, "rival is fine I guess", {"lang": "en", "sentiment": "neutral"}, watch="rival"),
+    }

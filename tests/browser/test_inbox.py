@@ -164,3 +164,30 @@ def test_usable_on_a_phone(browser: Any, seeded: Any) -> None:
         screenshot(page, "digest-phone.png")
     finally:
         context.close()
+
+
+def test_a_one_click_link_confirms_then_applies_in_the_browser(browser: Any, seeded: Any) -> None:
+    from datetime import timedelta
+
+    from chalicelib.links import sign_triage_link
+    from chalicelib.models import utcnow
+
+    lead = seeded.mentions["lead"]
+    url = sign_triage_link(lead.id, "ignored", expires_at=utcnow() + timedelta(days=1))
+    assert url.startswith(seeded.url)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(url)
+        expect(page.locator("h1")).to_have_text("Mark as ignored?")
+        expect(page.locator("blockquote")).to_contain_text("team of 40")
+        assert seeded.store.get_mention(lead.id).status == "new"  # opening the link changed nothing
+        page.get_by_role("button", name="Mark as ignored").click()
+        expect(page.locator("h1")).to_have_text("Marked as ignored")
+        assert seeded.store.get_mention(lead.id).status == "ignored"
+
+        page.goto(url.replace("/ignored?", "/replied?"))
+        expect(page.locator("h1")).to_have_text("Link refused")
+        assert seeded.store.get_mention(lead.id).status == "ignored"
+    finally:
+        context.close()

@@ -327,3 +327,10 @@ def test_without_a_link_secret_links_are_refused(client: Client, store, monkeypa
     answer = client.http.post(path, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=b"")
     assert answer.status_code == 503 and b"VEILLE_LINK_SECRET" in answer.body
     assert store.get_mention(mention.id).status == "new"
+
+
+def test_watches_lists_the_configured_watches(client: Client) -> None:
+    answer = body(get(client, "/watches"))
+    assert answer["default"] == "kanbo"
+    assert [(w["name"], w["competitor"]) for w in answer["watches"]] == [("kanbo", False), ("taskly", True)]
+    assert get(client, "/watches", {}).status_code == 401

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from cdk_nag import NagSuppressions, RegexAppliesTo
+from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 
 from infra_app.stack import FUNCTIONS, VeilleStack
 
@@ -20,26 +18,14 @@ LIST_STREAMS = (
 
 
 def suppress(stack: VeilleStack) -> None:
-    """Attach the few suppressions Veille needs, scoped to the resources they concern."""
+    """Acknowledge each expected IAM5 finding by its exact resource, policy by policy (never rule-wide)."""
+    ses_identities = "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*"
+    table_streams = RegexAppliesTo(regex="/^Resource::<Table[0-9A-F]*\\.Arn>\\/stream\\/\\*$/")
     for name, policy in stack.policies.items():
         access = FUNCTIONS[name]
-        findings: list[dict[str, Any]] = [
-            {"id": "AwsSolutions-IAM5", "reason": XRAY, "applies_to": ["Resource::*"]},
-        ]
+        findings = [NagPackSuppression(id="AwsSolutions-IAM5", reason=XRAY, applies_to=["Resource::*"])]
         if access.notify:
-            findings.append(
-                {
-                    "id": "AwsSolutions-IAM5",
-                    "reason": SES,
-                    "applies_to": ["Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*"],
-                }
-            )
+            findings.append(NagPackSuppression(id="AwsSolutions-IAM5", reason=SES, applies_to=[ses_identities]))
         if access.stream:
-            findings.append(
-                {
-                    "id": "AwsSolutions-IAM5",
-                    "reason": LIST_STREAMS,
-                    "applies_to": [RegexAppliesTo(regex="/^Resource::<Table[0-9A-F]*\\.Arn>\\/stream\\/\\*$/")],
-                }
-            )
+            findings.append(NagPackSuppression(id="AwsSolutions-IAM5", reason=LIST_STREAMS, applies_to=[table_streams]))
         NagSuppressions.add_resource_suppressions(policy, findings)

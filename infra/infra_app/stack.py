@@ -288,7 +288,7 @@ class VeilleStack(cdk.Stack):
             ]
         policy = iam.Policy(self, f"{name}Policy", roles=[role], statements=statements)
         # The stream mapping checks the role's permissions when it is created: attach the policy first.
-        function.add_dependency(policy.node.default_child)  # type: ignore[arg-type]
+        function.node.add_dependency(policy)
         self.policies[name] = policy
 
     def _override_stream_source(self) -> None:

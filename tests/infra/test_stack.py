@@ -162,6 +162,15 @@ def test_every_function_is_arm64_with_its_own_role(synth: Synth) -> None:
     assert "DefaultRole" not in synth.resources
 
 
+def test_functions_wait_for_their_policy(synth: Synth) -> None:
+    # The stream mapping is validated against the role's permissions when CloudFormation creates it.
+    policies = of_type(synth, "AWS::IAM::Policy")
+    for name, fn in functions(synth).items():
+        role = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+        (policy_id,) = [p for p, policy in policies.items() if {"Ref": role} in policy["Properties"]["Roles"]]
+        assert policy_id in fn.get("DependsOn", []), name
+
+
 def test_no_policy_grants_wildcard_or_scan_on_data(synth: Synth) -> None:
     table_id, _ = only(synth, "AWS::DynamoDB::Table")
     table_arn = {"Fn::GetAtt": [table_id, "Arn"]}
@@ -303,3 +312,16 @@ def test_api_is_throttled(synth: Synth) -> None:
 def test_cdk_nag_aws_solutions_has_no_unsuppressed_findings(synth: Synth) -> None:
     assert synth.nag_errors == []
     assert synth.nag_warnings == []
+
+
+def test_every_suppression_names_its_finding_and_gives_a_reason(synth: Synth) -> None:
+    # A suppression without applies_to would silence the whole rule on that resource, new wildcards included.
+    suppressions = [
+        (name, rule)
+        for name, resource in synth.resources.items()
+        for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    ]
+    assert suppressions
+    for name, rule in suppressions:
+        assert rule.get("applies_to"), (name, rule["id"])
+        assert len(rule["reason"]) > 40, (name, rule["id"])

@@ -250,9 +250,12 @@ def test_functions_get_the_deployed_settings(synth: Synth) -> None:
         assert fn["Properties"]["Tracing"] == "Active", name
 
 
-def test_fetch_runs_every_fifteen_minutes(synth: Synth) -> None:
-    events = synth.resources["FetchMentions"]["Properties"]["Events"]
-    assert [e["Properties"]["Schedule"] for e in events.values()] == ["rate(15 minutes)"]
+@pytest.mark.parametrize(
+    ("function", "schedule"), [("FetchMentions", "rate(15 minutes)"), ("SendDigests", "rate(1 hour)")]
+)
+def test_schedules(synth: Synth, function: str, schedule: str) -> None:
+    events = synth.resources[function]["Properties"]["Events"]
+    assert [e["Properties"]["Schedule"] for e in events.values()] == [schedule]
 
 
 # -- alerts and alarms ----------------------------------------------------------------------------

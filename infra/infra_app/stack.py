@@ -90,6 +90,7 @@ class VeilleStack(cdk.Stack):
         *,
         sender_email: str | None = None,
         log_retention_days: int = 30,
+        public_url: str | None = None,
         **kwargs: Any,
     ) -> None:
         if log_retention_days not in RETENTION:
@@ -140,6 +141,7 @@ class VeilleStack(cdk.Stack):
             self._wire_function(name, function, log_retention_days)
         self._override_stream_source()
         self._throttle_api()
+        self._public_url(public_url)
         self._alarms()
         self._outputs()
 
@@ -320,6 +322,15 @@ class VeilleStack(cdk.Stack):
                 }
             ],
         )
+
+    def _public_url(self, public_url: str | None) -> None:
+        # Alerts and digests link back to the app (/app, signed /t/... links). Without a custom domain that is
+        # the API's own URL, which APIHandler cannot reference (the API already references it: a cycle),
+        # so APIHandler gets it only from -c publicUrl=...
+        endpoint = public_url or self.chalice.sam_template.get_output("EndpointURL").value
+        for name, function in self.functions.items():
+            if public_url or name != "APIHandler":
+                function.add_property_override("Environment.Variables.VEILLE_PUBLIC_URL", endpoint)
 
     # -- monitoring -----------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ Works offline without an AWS account (the stack is environment-agnostic). ``chal
 (Chalice caches the package under ``.chalice/deployments/``). cdk-nag's AwsSolutions pack runs as an
 Aspect; any unsuppressed finding fails the synth.
 
-Context (``-c key=value``): ``stage`` (dev), ``senderEmail`` (the SES sender), ``logRetentionDays`` (30).
+Context (``-c key=value``): ``stage`` (dev), ``senderEmail`` (the SES sender), ``logRetentionDays`` (30),
+``publicUrl`` (the app's public base URL when it has a custom domain; default: the API endpoint).
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ def build(app: cdk.App) -> VeilleStack:
     stage = str(app.node.try_get_context("stage") or "dev")
     sender = app.node.try_get_context("senderEmail")
     retention = int(app.node.try_get_context("logRetentionDays") or 30)
-    stack = VeilleStack(app, stage, sender_email=str(sender) if sender else None, log_retention_days=retention)
+    public_url = app.node.try_get_context("publicUrl")
+    stack = VeilleStack(
+        app,
+        stage,
+        sender_email=str(sender) if sender else None,
+        log_retention_days=retention,
+        public_url=str(public_url) if public_url else None,
+    )
     suppress(stack)
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
     return stack

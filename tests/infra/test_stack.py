@@ -237,6 +237,16 @@ def test_each_function_logs_to_its_own_group_with_retention(synth: Synth) -> Non
     assert len(set(groups)) == len(groups)
 
 
+def test_links_in_alerts_and_digests_point_at_the_deployed_api(synth: Synth) -> None:
+    endpoint = synth.template.to_json()["Outputs"]["EndpointURL"]["Value"]
+    for name, fn in functions(synth).items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        if name == "APIHandler":  # would be a cycle; set with -c publicUrl=... when there is a custom domain
+            assert "VEILLE_PUBLIC_URL" not in env
+        else:
+            assert env["VEILLE_PUBLIC_URL"] == endpoint, name
+
+
 def test_functions_get_the_deployed_settings(synth: Synth) -> None:
     table_id, _ = only(synth, "AWS::DynamoDB::Table")
     topic_id, _ = only(synth, "AWS::SNS::Topic")

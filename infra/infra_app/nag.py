@@ -7,6 +7,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions, RegexAppliesTo
 from infra_app.stack import FUNCTIONS, VeilleStack
 
 XRAY = "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (Resource must be *)."
+COMPREHEND = " Comprehend BatchDetectSentiment/DetectToxicContent have no resource-level permissions either."
 SES = (
     "SES authorises ses:SendEmail against every identity in the message (recipients too while in the sandbox); "
     "the statement is pinned to our sender by the ses:FromAddress condition instead."
@@ -23,7 +24,9 @@ def suppress(stack: VeilleStack) -> None:
     table_streams = RegexAppliesTo(regex="/^Resource::<Table[0-9A-F]*\\.Arn>\\/stream\\/\\*$/")
     for name, policy in stack.policies.items():
         access = FUNCTIONS[name]
-        findings = [NagPackSuppression(id="AwsSolutions-IAM5", reason=XRAY, applies_to=["Resource::*"])]
+        # One finding covers every "*" resource of the policy, so its reason must cover each of them.
+        any_resource = XRAY + (COMPREHEND if access.stream and stack.classifier_backend == "comprehend" else "")
+        findings = [NagPackSuppression(id="AwsSolutions-IAM5", reason=any_resource, applies_to=["Resource::*"])]
         if access.notify:
             findings.append(NagPackSuppression(id="AwsSolutions-IAM5", reason=SES, applies_to=[ses_identities]))
         if access.stream:

@@ -47,6 +47,8 @@ RETENTION = {
     180: logs.RetentionDays.SIX_MONTHS,
     365: logs.RetentionDays.ONE_YEAR,
 }
+CLASSIFIER_BACKENDS = {"builtin", "comprehend", "bedrock"}
+BEDROCK_MODEL = "amazon.nova-micro-v1:0"  # chalicelib/classify/bedrock.py DEFAULT_MODEL
 TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
 TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
 
@@ -91,8 +93,14 @@ class VeilleStack(cdk.Stack):
         sender_email: str | None = None,
         log_retention_days: int = 30,
         public_url: str | None = None,
+        classifier_backend: str = "builtin",
         **kwargs: Any,
     ) -> None:
+        if classifier_backend not in CLASSIFIER_BACKENDS:
+            raise ValueError(
+                f"classifierBackend must be one of {sorted(CLASSIFIER_BACKENDS)}, not {classifier_backend}"
+            )
+        self.classifier_backend = classifier_backend
         if log_retention_days not in RETENTION:
             raise ValueError(f"logRetentionDays must be one of {sorted(RETENTION)}, not {log_retention_days}")
         super().__init__(
@@ -210,6 +218,7 @@ class VeilleStack(cdk.Stack):
                 "VEILLE_SES_SENDER": self.sender_email,
                 # app.py reads it at import time for its decorator; the mapping itself is overridden below.
                 "VEILLE_STREAM_ARN": self.stream_arn,
+                "VEILLE_CLASSIFIER_BACKEND": self.classifier_backend,
             },
         }
 
@@ -288,10 +297,24 @@ class VeilleStack(cdk.Stack):
                     conditions={"StringEquals": {"ses:FromAddress": self.sender_email}},
                 ),
             ]
+        if access.stream:
+            statements += self._classifier_statements()
         policy = iam.Policy(self, f"{name}Policy", roles=[role], statements=statements)
         # The stream mapping checks the role's permissions when it is created: attach the policy first.
         function.node.add_dependency(policy)
         self.policies[name] = policy
+
+    def _classifier_statements(self) -> list[iam.PolicyStatement]:
+        """What the chosen classifier backend calls (-c classifierBackend=...); the builtin one calls nothing."""
+        if self.classifier_backend == "comprehend":
+            # Comprehend's synchronous detect APIs have no resource-level permissions.
+            actions = ["comprehend:BatchDetectSentiment", "comprehend:DetectToxicContent"]
+            return [iam.PolicyStatement(sid="Comprehend", actions=actions, resources=["*"])]
+        if self.classifier_backend == "bedrock":
+            model = self.format_arn(service="bedrock", account="", resource="foundation-model",
+                                    resource_name=BEDROCK_MODEL)  # fmt: skip
+            return [iam.PolicyStatement(sid="Bedrock", actions=["bedrock:InvokeModel"], resources=[model])]
+        return []
 
     def _override_stream_source(self) -> None:
         prefix = f"Events.{STREAM_EVENT}.Properties."

@@ -6,11 +6,13 @@ Works offline without an AWS account (the stack is environment-agnostic). ``chal
 Aspect; any unsuppressed finding fails the synth.
 
 Context (``-c key=value``): ``stage`` (dev), ``senderEmail`` (the SES sender), ``logRetentionDays`` (30),
-``publicUrl`` (the app's public base URL when it has a custom domain; default: the API endpoint).
+``publicUrl`` (the app's public base URL when it has a custom domain; default: the API endpoint),
+``classifierBackend`` (builtin, comprehend or bedrock: sets VEILLE_CLASSIFIER_BACKEND and grants what it calls).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -38,6 +40,7 @@ def build(app: cdk.App) -> VeilleStack:
         sender_email=str(sender) if sender else None,
         log_retention_days=retention,
         public_url=str(public_url) if public_url else None,
+        classifier_backend=str(app.node.try_get_context("classifierBackend") or "builtin"),
     )
     suppress(stack)
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
@@ -54,9 +57,15 @@ def errors_of(assembly: cdk.cx_api.CloudAssembly) -> list[str]:
     ]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Synthesise Veille's stack (the cdk CLI runs this too).")
+    parser.add_argument(
+        "-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="CDK context, as with cdk synth -c"
+    )
+    args = parser.parse_args(argv)
+    context = dict(item.split("=", 1) for item in args.context)
     # The cdk CLI passes its output directory in CDK_OUTDIR; run directly, write ./cdk.out.
-    app = cdk.App(outdir=None if os.environ.get("CDK_OUTDIR") else "cdk.out")
+    app = cdk.App(outdir=None if os.environ.get("CDK_OUTDIR") else "cdk.out", context=context or None)
     stack = build(app)
     if not (REPO_ROOT / "chalicelib" / "veille.toml").exists():
         print(

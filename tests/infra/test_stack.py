@@ -338,3 +338,10 @@ def test_every_suppression_names_its_finding_and_gives_a_reason(synth: Synth) ->
     for name, rule in suppressions:
         assert rule.get("applies_to"), (name, rule["id"])
         assert len(rule["reason"]) > 40, (name, rule["id"])
+
+
+def test_builtin_classifier_needs_no_ai_service(synth: Synth) -> None:
+    for name, fn in functions(synth).items():
+        assert fn["Properties"]["Environment"]["Variables"]["VEILLE_CLASSIFIER_BACKEND"] == "builtin"
+        granted = [a for s in policy_of(synth, fn) for a in actions(s)]
+        assert not [a for a in granted if a.startswith(("comprehend:", "bedrock:"))], name

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -64,15 +65,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     context = dict(item.split("=", 1) for item in args.context)
-    # The cdk CLI passes its output directory in CDK_OUTDIR; run directly, write ./cdk.out.
-    app = cdk.App(outdir=None if os.environ.get("CDK_OUTDIR") else "cdk.out", context=context or None)
-    stack = build(app)
+    # The cdk CLI passes its output directory in CDK_OUTDIR; run directly, write ./cdk.out. Absolute, because
+    # the build below runs in a scratch directory.
+    outdir = str(Path(os.environ.get("CDK_OUTDIR") or "cdk.out").resolve())
     if not (REPO_ROOT / "chalicelib" / "veille.toml").exists():
         print(
             "note: chalicelib/veille.toml is missing; scripts/deploy.sh copies veille.toml there before deploying",
             file=sys.stderr,
         )
-    assembly = app.synth()
+    # chalice.cdk writes a full package copy into ./chalice.out on every synth; the assets are staged into
+    # cdk.out, so build in a scratch directory that goes away afterwards.
+    home = Path.cwd()
+    with tempfile.TemporaryDirectory(prefix="veille-synth-") as scratch:
+        os.chdir(scratch)
+        try:
+            app = cdk.App(outdir=outdir, context=context or None)
+            stack = build(app)
+            assembly = app.synth()
+        finally:
+            os.chdir(home)
     errors = errors_of(assembly)
     for error in errors:
         print(f"error {error}", file=sys.stderr)

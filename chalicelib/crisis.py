@@ -40,6 +40,8 @@ class CrisisStore(Protocol):
 
     def forget_once(self, kind: str, key: str) -> None: ...
 
+    def get_once(self, kind: str, key: str) -> dict[str, Any] | None: ...
+
 
 # -- pure math -----------------------------------------------------------------------------------
 def poisson_tail(k: int, mu: float) -> float:
@@ -220,6 +222,11 @@ def check_crisis(
     spike = assess_hour(counts, hour, min_count)
     if spike is None:
         return None
+    key = f"{watch}#{hour_key(spike.episode_start)}"
+    if store.get_once("alert", f"crisis#{key}") is not None:
+        # Already alerted: skip reading the hour's mentions, which every negative mention of the
+        # episode would otherwise do (a read of the whole day per mention).
+        return crisis_alert(watch, spike, [])
     alert = crisis_alert(watch, spike, top_mentions(store, watch, hour))
     deliver_once(store, alert, channels)
     return alert

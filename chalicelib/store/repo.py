@@ -22,7 +22,24 @@ if TYPE_CHECKING:  # pragma: no cover
     from botocore.client import BaseClient
 
 THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+SERVER_ERROR_CODES = {"InternalServerError", "ServiceUnavailable"}
+# After the SDK's own retries (standard mode, 5 attempts in well under a second) a call is tried this many
+# times in all, waiting STORE_BACKOFF_S, then 4x that: a burst over on-demand capacity outlasts the SDK's.
+STORE_ATTEMPTS = 3
+STORE_BACKOFF_S = 0.1
 BATCH_WRITE_MAX = 25
+
+
+class TransientStorageError(StorageError):
+    """A throttle or server error that may pass: the call is worth trying again."""
+
+
+class _TransientThrottle(TransientStorageError, ThrottledError):
+    pass
+
+
+class _TransientServerError(TransientStorageError):
+    pass
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -111,6 +128,17 @@ class Store:
         return self._client
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        """One DynamoDB call; a throttle or 5xx that outlasts the SDK's own retries is tried again, later."""
+        for attempt in range(STORE_ATTEMPTS):
+            try:
+                return self._call_once(operation, **kwargs)
+            except TransientStorageError:
+                if attempt == STORE_ATTEMPTS - 1:
+                    raise
+                time.sleep(STORE_BACKOFF_S * 4**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _call_once(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -123,7 +151,9 @@ class Store:
             if code == "ResourceNotFoundException":
                 message += "; create the table (veille serve creates it locally, make deploy in AWS)"
             if code in THROTTLE_CODES:
-                raise ThrottledError(message) from exc
+                raise _TransientThrottle(message) from exc
+            if code in SERVER_ERROR_CODES:
+                raise _TransientServerError(message) from exc
             raise StorageError(message) from exc
         except BotoCoreError as exc:
             raise StorageError(f"DynamoDB {operation} on table {self.table_name!r} failed: {exc}") from exc

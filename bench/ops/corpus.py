@@ -60,7 +60,13 @@ def deliveries(count: int, seed: int = 7, prefix: str = "bench") -> Iterator[Del
         if rng.random() < 0.5:
             text += f" (ticket {rng.randint(1000, 99999)})"
         ident = f"{prefix}-{seed}-{n:06d}"
-        body = {"id": ident, "text": text, "author": f"user{rng.randint(1, 5000)}", "form": "feedback"}
+        body = {
+            "id": ident,
+            "text": text,
+            "author": f"user{rng.randint(1, 5000)}",
+            "form": "feedback",
+            "url": f"https://forms.example.com/r/{ident}",
+        }
         if rng.random() < 0.3:
             body["email"] = f"user{n}@example.com"
         yield Delivery(ident, json.dumps(body).encode())

@@ -1,0 +1,55 @@
+"""The monthly cost model's arithmetic, checked against a case computed by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.ops.cost import Assumptions, Usage, cheapest_saas, monthly_cost
+
+USAGE = Usage(
+    write_units=2.0,
+    read_units=0.5,
+    digest_read_units=0.25,
+    item_bytes=900,
+    index_copies=1,
+    stream_ms=10.0,
+    intake_ms=20.0,
+    log_bytes=500,
+)
+
+
+def test_one_million_a_day_matches_the_hand_computed_bill() -> None:
+    bill = monthly_cost(1_000_000, USAGE)
+    # M = 30M mentions. Requests: 300k stream + 3M webhooks + 2,880 + 720 + 100k = 3,403,600; 2,403,600 billed.
+    assert bill["lambda_requests"] == pytest.approx(2_403_600 * 0.20 / 1e6, abs=1e-4)
+    # Seconds: 300k + 9k (invocation overhead) + 600k + 5,760 + 360 + 10k = 925,120 GB-s at 1 GB; 525,120 billed.
+    assert bill["lambda_compute"] == pytest.approx(525_120 * 0.0000133334, abs=1e-4)
+    # 30M x 2 WRU x $0.625/M; 30M x 0.75 RRU x $0.125/M.
+    assert bill["dynamodb_writes"] == pytest.approx(37.5)
+    assert bill["dynamodb_reads"] == pytest.approx(2.8125, abs=1e-4)
+    # 1M x 90 days x 2 copies x 1,000 B = 180 GB; 155 GB billed x $0.25.
+    assert bill["dynamodb_storage"] == pytest.approx(38.75)
+    # 3M webhooks + 100k API requests at $3.50/M.
+    assert bill["api_gateway"] == pytest.approx(10.85)
+    # 600 alerts a month to 5 subscribers: 3,000 emails, 2,000 billed at $2/100k; 150 digest emails at $0.10/1k.
+    assert bill["sns_alerts"] == pytest.approx(0.04)
+    assert bill["ses_digests"] == pytest.approx(0.015)
+    # Logs: 3,403,600 x 500 B + 30M x 500 B = 16.7018 GB; 11.7018 GB billed at $0.50.
+    assert bill["cloudwatch_logs"] == pytest.approx(5.8509, abs=1e-4)
+    parts = sum(v for k, v in bill.items() if k != "total")
+    assert bill["total"] == pytest.approx(parts, abs=1e-3)
+
+
+def test_a_small_volume_stays_inside_the_free_allowances() -> None:
+    bill = monthly_cost(1_000, USAGE, Assumptions(webhook_fraction=0.0, api_requests_per_month=0))
+    assert bill["lambda_requests"] == 0
+    assert bill["lambda_compute"] == 0
+    assert bill["dynamodb_storage"] == 0
+    assert bill["cloudwatch_logs"] == 0
+    assert bill["total"] == pytest.approx(bill["dynamodb_writes"] + bill["dynamodb_reads"] + 0.04 + 0.015, abs=1e-3)
+
+
+def test_cheapest_saas_plan_is_the_cheapest_whose_quota_covers_the_volume() -> None:
+    plan = cheapest_saas(400)  # 12,000 a month
+    assert plan is not None and plan["tool"] == "Awario Starter"
+    assert cheapest_saas(1_000_000) is None  # 30M a month: no published plan

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     say(f"[1/5] import app vs import boto3, {args.runs} fresh interpreters each...")
-    imports = {
+    imports: dict[str, Any] = {
         "plain": import_ratio(ROOT, args.runs),
         "lambda_like": import_ratio(ROOT, args.runs, lambda_like=True),
         "heaviest": heaviest_imports(ROOT),

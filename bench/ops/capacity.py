@@ -26,7 +26,7 @@ class CapacityMeter:
     calls: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     unreported: Counter[str] = field(default_factory=Counter)
-    units_by_op: Counter[str] = field(default_factory=Counter)
+    units_by_op: dict[str, float] = field(default_factory=dict)
     calls_by_thread: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -83,7 +83,7 @@ class CapacityMeter:
                 if isinstance(consumed, list)
                 else float(consumed.get("CapacityUnits", 0))
             )
-            self.units_by_op[name] += units
+            self.units_by_op[name] = self.units_by_op.get(name, 0.0) + units
             if name in WRITE_OPS:
                 self.write_units += units
             else:

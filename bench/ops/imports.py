@@ -83,7 +83,7 @@ def heaviest_imports(root: Path, top: int = 12, lambda_like: bool = False) -> li
         capture_output=True,
         text=True,
     ).stderr
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line in err.splitlines():
         found = _LINE.match(line)
         if found:

@@ -198,6 +198,8 @@ def run_pipeline(
         meter = CapacityMeter().attach(stack.store.client)
         clock = HandlerClock()
         instrument(stack, clock)
+        poller = stack.poller
+        assert poller is not None
         say(f"  posting {count:,} signed deliveries to {stack.url}/webhooks/generic ({threads} threads)...")
         started = time.perf_counter()
         with StdoutBytes() as logs:
@@ -205,9 +207,9 @@ def run_pipeline(
             intake_s = time.perf_counter() - started
             say(f"  intake done in {intake_s:.1f}s ({len(posted['accepted']):,} accepted); draining the stream...")
             deadline = time.monotonic() + timeout_s
-            while stack.poller.stats.succeeded + stack.poller.stats.failed < len(posted["accepted"]):
+            while poller.stats.succeeded + poller.stats.failed < len(posted["accepted"]):
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"stream not drained after {timeout_s:.0f}s: {stack.poller.stats}")
+                    raise TimeoutError(f"stream not drained after {timeout_s:.0f}s: {poller.stats}")
                 time.sleep(0.2)
             elapsed = time.perf_counter() - started
         pipeline_meter = meter.as_dict()
@@ -221,7 +223,7 @@ def run_pipeline(
         build_digest(stack.store, get_config(), "acme", datetime.now(UTC).date().isoformat())
         digest_meter = meter.as_dict()
         sizes = _item_sizes(stack.store, [m.id for m in mentions[:200]])
-        stats = stack.poller.stats
+        stats = poller.stats
         return {
             "mentions_requested": count,
             "mentions": len(posted["accepted"]),

@@ -233,7 +233,7 @@ def write_model(
         "seed": SEED,
         "config": {
             "n_bits": N_BITS,
-            "heads": {n: {k: v for k, v in c.items()} for n, c in HEADS.items()},
+            "heads": {n: dict(c) for n, c in HEADS.items()},
             "features": "chalicelib/classify/features.py: words, accent-stripped words, char 3-5-grams "
             "in word boundaries, bigrams, negation marking, text cues; value 1/sqrt(n_features)",
             "model": "sklearn LogisticRegression, class_weight=balanced (lbfgs multinomial / liblinear)",

@@ -149,10 +149,7 @@ class LinearModel:
         self, names: list[str], vecs: list[array[int]], col: int, minus: int | None = None, limit: int = 3
     ) -> list[str]:
         """The few features pushing column `col` up most (relative to `minus` for softmax heads)."""
-        if minus is None:
-            values = [v[col] for v in vecs]
-        else:
-            values = [v[col] - v[minus] for v in vecs]
+        values = [v[col] for v in vecs] if minus is None else [v[col] - v[minus] for v in vecs]
         out: list[str] = []
         for i in sorted(range(len(values)), key=values.__getitem__, reverse=True)[: limit + 6]:
             if values[i] <= 0:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
+from itertools import pairwise
 
 URL_RE = re.compile(r"https?://\S+|www\.\S+|\bhttp\b", re.IGNORECASE)
 USER_RE = re.compile(r"@\w+")
@@ -175,7 +176,7 @@ def context_features(tokens: list[str], raw: str) -> list[str]:
 def bigrams(tokens: list[str]) -> list[str]:
     """Word bigram features, with sentence boundaries: the first is "b:<s> w1", the last "b:wn </s>"."""
     padded = ["<s>", *tokens, "</s>"]
-    return [f"b:{a} {b}" for a, b in zip(padded, padded[1:], strict=False)]
+    return [f"b:{a} {b}" for a, b in pairwise(padded)]
 
 
 def featurize(text: str) -> tuple[list[str], list[str]]:

@@ -90,7 +90,7 @@ FR = frozenset(
 OTHER = (
     frozenset(
         # es
-        "el los las una por con para como pero muy está esta este hay porque cuando también gracias que "
+        "el los las una por con para como pero muy está esta este hay porque cuando también gracias que "  # noqa: SIM905
         # de
         "der die das und ist nicht ich sie mit auf für ein eine wie auch noch nur wir sehr danke "
         # it

@@ -108,7 +108,15 @@ def test_urgency_monotonic_in_cues():
 
 
 def test_urgency_formula_is_monotonic_and_bounded():
-    base = dict(p_negative=0.5, p_complaint=0.5, cues=[], followers=100, engagement=3, needs_reply=False, spam=False)
+    base = {
+        "p_negative": 0.5,
+        "p_complaint": 0.5,
+        "cues": [],
+        "followers": 100,
+        "engagement": 3,
+        "needs_reply": False,
+        "spam": False,
+    }
     assert urgency(**base) <= urgency(**{**base, "followers": 10_000}) <= urgency(**{**base, "cues": ["security"]}) + 20
     assert (
         urgency(

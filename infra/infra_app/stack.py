@@ -134,10 +134,17 @@ class VeilleStack(cdk.Stack):
             )
             for name in FUNCTIONS
         }
-        # chalice package asks botocore for a region only to spell the API Gateway service principal;
-        # offline (no AWS profile) any commercial-partition region gives the same answer.
-        os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION", "us-east-1"))
-        self.chalice = Chalice(self, "Chalice", source_dir=str(REPO_ROOT), stage_config=self._stage_config())
+        # chalice package imports app.py with the stage's environment variables set (CDK tokens such as
+        # ${Token[AWS.Region.12]}) and leaves them in os.environ: restore the caller's environment after.
+        saved_environment = dict(os.environ)
+        try:
+            # chalice package asks botocore for a region only to spell the API Gateway service principal;
+            # offline (no AWS profile) any commercial-partition region gives the same answer.
+            os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION", "us-east-1"))
+            self.chalice = Chalice(self, "Chalice", source_dir=str(REPO_ROOT), stage_config=self._stage_config())
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_environment)
         self.functions = self._chalice_functions()
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.policies: dict[str, iam.Policy] = {}

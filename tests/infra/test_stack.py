@@ -345,3 +345,12 @@ def test_builtin_classifier_needs_no_ai_service(synth: Synth) -> None:
         assert fn["Properties"]["Environment"]["Variables"]["VEILLE_CLASSIFIER_BACKEND"] == "builtin"
         granted = [a for s in policy_of(synth, fn) for a in actions(s)]
         assert not [a for a in granted if a.startswith(("comprehend:", "bedrock:"))], name
+
+
+def test_synth_leaves_the_environment_as_it_found_it(synth: Synth) -> None:
+    # chalice package sets the stage's variables (CDK tokens) while it imports app.py; a leak would
+    # point every later boto3 client of the process at a region named "${Token[AWS.Region.N]}".
+    import os
+
+    leaked = {k: v for k, v in os.environ.items() if "${Token[" in v}
+    assert leaked == {}

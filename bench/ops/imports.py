@@ -27,24 +27,29 @@ def _wall(code: str, root: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def _env(lambda_like: bool) -> dict[str, str]:
+def _env(lambda_like: bool, traced: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VEILLE_", "POWERTOOLS_", "LAMBDA_"))}
     if lambda_like:
-        # What the Lambda runtime sets: Powertools then enables the Tracer, which patches botocore and
-        # httpx, and the X-Ray SDK uses its local sampler (off Lambda it builds two X-Ray clients).
+        # What the Lambda runtime sets.
         env.update({"LAMBDA_TASK_ROOT": str(Path.cwd()), "AWS_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "x"})
+    if traced:
+        # infra's -c tracing=sdk: the Powertools Tracer is built, which imports the X-Ray SDK and patches
+        # botocore and httpx (measured at first invocation in Lambda; here at import, to show its cost).
+        env["VEILLE_TRACING"] = "1"
     return env
 
 
-def import_ratio(root: Path, runs: int = 10, lambda_like: bool = False) -> dict[str, Any]:
+def import_ratio(root: Path, runs: int = 10, lambda_like: bool = False, traced: bool = False) -> dict[str, Any]:
     """Median wall time of ``import app`` and ``import boto3`` in fresh processes, and their ratio."""
-    env = _env(lambda_like)
+    env = _env(lambda_like, traced)
+    # With tracing on, the Tracer is built at the first invocation: import app and touch it.
+    app_code = "import app; from chalicelib.observability import tracer; tracer.real()" if traced else "import app"
     app_s: list[float] = []
     boto_s: list[float] = []
     base_s: list[float] = []
-    _wall("import app", root, env)  # compile .pyc once
+    _wall(app_code, root, env)  # compile .pyc once
     for _ in range(runs):
-        app_s.append(_wall("import app", root, env))
+        app_s.append(_wall(app_code, root, env))
         boto_s.append(_wall("import boto3", root, env))
         base_s.append(_wall("pass", root, env))
     app_ms, boto_ms, base_ms = (statistics.median(v) * 1000 for v in (app_s, boto_s, base_s))

@@ -48,6 +48,17 @@ RETENTION = {
     365: logs.RetentionDays.ONE_YEAR,
 }
 CLASSIFIER_BACKENDS = {"builtin", "comprehend", "bedrock"}
+# "active": Lambda's own X-Ray tracing (a segment per invocation, nothing in the package);
+# "sdk": also Powertools Tracer subsegments, with the X-Ray SDK from the Powertools layer.
+TRACING_MODES = {"active", "sdk"}
+
+
+def powertools_layer_parameter(python: str = "") -> str:
+    """The public SSM parameter holding the latest Powertools v3 layer ARN for arm64 and this Python."""
+    import sys
+
+    version = python or f"{sys.version_info.major}.{sys.version_info.minor}"
+    return f"/aws/service/powertools/python/arm64/python{version}/latest"
 BEDROCK_MODEL = "amazon.nova-micro-v1:0"  # chalicelib/classify/bedrock.py DEFAULT_MODEL
 TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
 TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
@@ -94,8 +105,12 @@ class VeilleStack(cdk.Stack):
         log_retention_days: int = 30,
         public_url: str | None = None,
         classifier_backend: str = "builtin",
+        tracing: str = "active",
         **kwargs: Any,
     ) -> None:
+        if tracing not in TRACING_MODES:
+            raise ValueError(f"tracing must be one of {sorted(TRACING_MODES)}, not {tracing}")
+        self.tracing = tracing
         if classifier_backend not in CLASSIFIER_BACKENDS:
             raise ValueError(
                 f"classifierBackend must be one of {sorted(CLASSIFIER_BACKENDS)}, not {classifier_backend}"
@@ -226,6 +241,7 @@ class VeilleStack(cdk.Stack):
                 # app.py reads it at import time for its decorator; the mapping itself is overridden below.
                 "VEILLE_STREAM_ARN": self.stream_arn,
                 "VEILLE_CLASSIFIER_BACKEND": self.classifier_backend,
+                **({"VEILLE_TRACING": "1"} if self.tracing == "sdk" else {}),
             },
         }
 
@@ -250,6 +266,10 @@ class VeilleStack(cdk.Stack):
         self.log_groups[name] = log_group
         function.add_property_override("Role", role.role_arn)
         function.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name})
+        if self.tracing == "sdk":
+            # Chalice's own dependency layer first, then Powertools' (it carries aws-xray-sdk).
+            layer = self._powertools_layer_arn()
+            function.add_property_override("Layers", [{"Ref": "ManagedLayer"}, layer])
 
         statements = [
             iam.PolicyStatement(
@@ -310,6 +330,15 @@ class VeilleStack(cdk.Stack):
         # The stream mapping checks the role's permissions when it is created: attach the policy first.
         function.node.add_dependency(policy)
         self.policies[name] = policy
+
+    def _powertools_layer_arn(self) -> str:
+        if not hasattr(self, "_powertools_layer"):
+            from aws_cdk import aws_ssm as ssm
+
+            self._powertools_layer = ssm.StringParameter.value_for_string_parameter(
+                self, powertools_layer_parameter()
+            )
+        return self._powertools_layer
 
     def _classifier_statements(self) -> list[iam.PolicyStatement]:
         """What the chosen classifier backend calls (-c classifierBackend=...); the builtin one calls nothing."""

@@ -42,6 +42,7 @@ def build(app: cdk.App) -> VeilleStack:
         log_retention_days=retention,
         public_url=str(public_url) if public_url else None,
         classifier_backend=str(app.node.try_get_context("classifierBackend") or "builtin"),
+        tracing=str(app.node.try_get_context("tracing") or "active"),
     )
     suppress(stack)
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))

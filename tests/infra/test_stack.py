@@ -354,3 +354,38 @@ def test_synth_leaves_the_environment_as_it_found_it(synth: Synth) -> None:
 
     leaked = {k: v for k, v in os.environ.items() if "${Token[" in v}
     assert leaked == {}
+
+
+def test_by_default_tracing_is_lambdas_own_with_no_sdk_layer(synth: Synth) -> None:
+    for name, fn in functions(synth).items():
+        props = fn["Properties"]
+        assert props["Tracing"] == "Active", name
+        assert props["Layers"] == [{"Ref": "ManagedLayer"}], name
+        assert "VEILLE_TRACING" not in props["Environment"]["Variables"], name
+
+
+def test_sdk_tracing_adds_the_powertools_layer_and_turns_the_tracer_on(tmp_path) -> None:
+    # What an operator runs: the synth command with -c tracing=sdk (its own process: the jsii kernel
+    # refuses a second CDK app in one process).
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    infra = Path(__file__).resolve().parents[2] / "infra"
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path / "cdk.out")}
+    done = subprocess.run(
+        [sys.executable, "-m", "infra_app.synth", "-c", "tracing=sdk", "-c", f"senderEmail={SENDER}"],
+        cwd=infra, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    template = json.loads((tmp_path / "cdk.out" / "dev.template.json").read_text())
+    parameters = template.get("Parameters", {})
+    layer_params = [k for k, v in parameters.items() if "/aws/service/powertools/python/arm64/" in str(v)]
+    assert len(layer_params) == 1, parameters
+    for name, fn in template["Resources"].items():
+        if fn["Type"] != "AWS::Serverless::Function":
+            continue
+        props = fn["Properties"]
+        assert props["Layers"] == [{"Ref": "ManagedLayer"}, {"Ref": layer_params[0]}], name
+        assert props["Environment"]["Variables"]["VEILLE_TRACING"] == "1", name

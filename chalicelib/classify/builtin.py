@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import sys
 import zlib
 from array import array
 from collections.abc import Sequence
-from operator import add
+from functools import lru_cache
+from operator import add, itemgetter, sub
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from chalicelib.classify.schema import ClassifyInput, Labels
 MODEL_DIR = Path(__file__).parent / "model"
 SENTIMENTS = ("negative", "neutral", "positive")
 FLAGS = ("complaint", "spam", "offensive", "lead", "needs_reply")
+_LANE_BITS = 64
+_LANE_BIAS = 1 << 62  # keeps a lane non-negative; sums of int16 weights stay far below
 CACHE_LIMIT = 200_000  # entries per cache, ~30 MB each at most
 # Features too vague to explain anything on their own.
 HIDDEN = frozenset({"@user", "link", ",", ".", ":", "'", '"', "-", "…", "0", "00", "000", "0000"})
@@ -43,6 +47,7 @@ def _softmax(zs: Sequence[float]) -> list[float]:
     return [e / total for e in exps]
 
 
+@lru_cache(maxsize=65_536)
 def _display(feature: str) -> str:
     """A feature as a reader sees it in `why`: "b:not happy" -> "not happy", "n:good" -> "NOT good"."""
     if len(feature) < 2 or feature[1] != ":":
@@ -63,7 +68,13 @@ def _display(feature: str) -> str:
 
 
 class LinearModel:
-    """Weights plus the per-token cache; `scores` gives raw head logits for one text."""
+    """Weights plus per-token and per-bigram caches; `logits` gives raw head logits for one text.
+
+    Each cached part (a token with the bigram ending on it, or one context feature) is also kept as
+    one packed Python int: its k summed int weights and its feature count, each in a 64-bit lane
+    (two's complement across lanes). Adding packed ints adds every lane at once, so a text's k
+    logits and its feature count come from one C-level `sum` and one `struct.unpack`.
+    """
 
     def __init__(self, model_dir: Path = MODEL_DIR) -> None:
         spec = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
@@ -79,77 +90,111 @@ class LinearModel:
             self.weights.byteswap()
         if len(self.weights) != self.k * (self.mask + 1):
             raise ValueError(f"{model_dir / 'weights.bin'} does not match model.json: retrain with make train")
-        # Summed int weights (and feature count) per token, and int weights per context feature.
-        self._tokens: dict[str, tuple[array[int], int]] = {}
-        self._pairs: dict[str, tuple[array[int], int]] = {}
-        self._context: dict[str, array[int]] = {}
+        n_lanes = self.k + 1  # k weight lanes, then the feature count
+        # Added to a sum of packed ints, makes every lane non-negative so the bytes read back as uint64.
+        self._offset = sum(_LANE_BIAS << (_LANE_BITS * i) for i in range(n_lanes))
+        self._unpack = struct.Struct(f"<{n_lanes}Q").unpack
+        self._n_bytes = 8 * n_lanes
+        # Summed int weights (and feature count) per token; packed and plain weights per part.
+        self._tokens: dict[str, tuple[list[int], int]] = {}
+        self._pairs: dict[str, int] = {}
+        self._pair_vecs: dict[str, list[int]] = {}
+        self._context: dict[str, int] = {}
+        self._context_vecs: dict[str, list[int]] = {}
 
     def _row(self, feature: str) -> array[int]:
         i = (zlib.crc32(feature.encode("utf-8")) & self.mask) * self.k
         return self.weights[i : i + self.k]
 
-    def _token(self, tok: str) -> tuple[array[int], int]:
+    def _pack(self, vec: list[int], count: int) -> int:
+        return sum(v << (_LANE_BITS * i) for i, v in enumerate(vec)) + (count << (_LANE_BITS * self.k))
+
+    def _token(self, tok: str) -> tuple[list[int], int]:
         """(summed int weights, feature count) of one token's own features, cached."""
         hit = self._tokens.get(tok)
         if hit is None:
             feats = token_features(tok)
-            hit = (array("i", map(sum, zip(*map(self._row, feats), strict=True))), len(feats))
+            hit = (list(map(sum, zip(*map(self._row, feats), strict=True))), len(feats))
             if len(self._tokens) >= CACHE_LIMIT:
                 self._tokens.clear()
             self._tokens[tok] = hit
         return hit
 
-    def _pair_miss(self, key: str, tok: str) -> tuple[array[int], int]:
-        """Token features of `tok` plus the bigram `key` ("prev tok"), summed and cached."""
-        vec, count = self._token(tok)
-        pair = array("i", map(add, vec, self._row("b:" + key)))
-        if len(self._pairs) >= CACHE_LIMIT:
-            self._pairs.clear()
-        hit = self._pairs[key] = (pair, count + 1)
-        return hit
-
-    def _context_miss(self, feat: str) -> array[int]:
-        if len(self._context) >= CACHE_LIMIT:
-            self._context.clear()
-        vec = self._context[feat] = array("i", self._row(feat))
+    def _pair_vec(self, key: str) -> list[int]:
+        """Int weights of the part `key` ("prev tok"): tok's own features plus the bigram, cached."""
+        vec = self._pair_vecs.get(key)
+        if vec is None:
+            vec, count = self._token(key.split(" ", 1)[1])
+            vec = list(map(add, vec, self._row("b:" + key)))
+            if len(self._pairs) >= CACHE_LIMIT:
+                self._pairs.clear()
+                self._pair_vecs.clear()
+            self._pair_vecs[key] = vec
+            self._pairs[key] = self._pack(vec, count + 1)
         return vec
 
-    def logits(self, text: str) -> tuple[list[float], list[str], list[array[int]]]:
-        """Logits per column, plus display names and int weights of the text's parts (for `why`).
+    def _context_vec(self, feat: str) -> list[int]:
+        vec = self._context_vecs.get(feat)
+        if vec is None:
+            vec = list(self._row(feat))
+            if len(self._context) >= CACHE_LIMIT:
+                self._context.clear()
+                self._context_vecs.clear()
+            self._context_vecs[feat] = vec
+            self._context[feat] = self._pack(vec, 1)
+        return vec
 
-        A part is a token with the bigram ending on it, or one context feature.
-        """
+    def logits(self, text: str) -> tuple[list[float], list[str], list[str]]:
+        """`logits_of_tokens` of a raw text."""
         return self.logits_of_tokens(tokenize(normalise(text)), text)
 
-    def logits_of_tokens(self, tokens: list[str], text: str) -> tuple[list[float], list[str], list[array[int]]]:
-        """`logits` for an already tokenized text."""
+    def logits_of_tokens(self, tokens: list[str], text: str) -> tuple[list[float], list[str], list[str]]:
+        """Logits per column, plus the display names and cache keys of the text's parts (for `why`).
+
+        A part is a token with the bigram ending on it (key "prev tok"), or one context feature.
+        """
         ctx = context_features(tokens, text)
-        get_pair, get_context = self._pairs.get, self._context.get
-        vecs: list[array[int]] = []
-        n = len(ctx)
-        prev = "<s>"
-        for tok in tokens:
-            key = prev + " " + tok
-            hit = get_pair(key) or self._pair_miss(key, tok)
-            vecs.append(hit[0])
-            n += hit[1]
-            prev = tok
-        last = "b:" + prev + " </s>"
-        ctx.append(last)
-        n += 1
-        for feat in ctx:
-            vecs.append(get_context(feat) or self._context_miss(feat))
-        norm = 1.0 / math.sqrt(n)
-        k = self.k
-        flat = array("i", b"".join(map(bytes, vecs)))
-        logits = [sum(flat[c::k]) * s * norm + b for c, s, b in zip(range(k), self.scales, self.biases, strict=True)]
-        return logits, tokens + ctx, vecs
+        ctx.append("b:" + (tokens[-1] if tokens else "<s>") + " </s>")
+        keys = list(map(" ".join, zip(["<s>", *tokens], tokens, strict=False)))
+        try:
+            total = sum(map(self._pairs.__getitem__, keys), self._offset)
+        except KeyError:
+            total = sum(self._pairs.get(key) or self._pair_packed(key) for key in keys) + self._offset
+        try:
+            total += sum(map(self._context.__getitem__, ctx))
+        except KeyError:
+            total += sum(self._context.get(feat) or self._context_packed(feat) for feat in ctx)
+        lanes = self._unpack(total.to_bytes(self._n_bytes, "little"))
+        norm = 1.0 / math.sqrt(lanes[-1] - _LANE_BIAS)
+        # lanes has one more item (the count) than scales and biases
+        logits = [
+            (lane - _LANE_BIAS) * s * norm + b for lane, s, b in zip(lanes, self.scales, self.biases, strict=False)
+        ]
+        return logits, tokens + ctx, keys + ctx
+
+    def _pair_packed(self, key: str) -> int:
+        self._pair_vec(key)
+        return self._pairs[key]
+
+    def _context_packed(self, feat: str) -> int:
+        self._context_vec(feat)
+        return self._context[feat]
+
+    def part_vectors(self, keys: list[str], n_pairs: int) -> list[list[int]]:
+        """Int weights of each part: the first `n_pairs` keys are bigram parts, the rest context features."""
+        vecs = list(map(self._pair_vecs.get, keys[:n_pairs]))
+        vecs += map(self._context_vecs.get, keys[n_pairs:])
+        if None in vecs:  # a cache was cleared since `logits_of_tokens`
+            return [self._pair_vec(key) for key in keys[:n_pairs]] + [self._context_vec(f) for f in keys[n_pairs:]]
+        return vecs  # type: ignore[return-value]
 
     def top_features(
-        self, names: list[str], vecs: list[array[int]], col: int, minus: int | None = None, limit: int = 3
+        self, names: list[str], vecs: list[list[int]], col: int, minus: int | None = None, limit: int = 3
     ) -> list[str]:
         """The few features pushing column `col` up most (relative to `minus` for softmax heads)."""
-        values = [v[col] for v in vecs] if minus is None else [v[col] - v[minus] for v in vecs]
+        values = list(map(itemgetter(col), vecs))
+        if minus is not None:
+            values = list(map(sub, values, map(itemgetter(minus), vecs)))
         out: list[str] = []
         for i in sorted(range(len(values)), key=values.__getitem__, reverse=True)[: limit + 6]:
             if values[i] <= 0:
@@ -175,11 +220,11 @@ class BuiltinClassifier:
         """Labels for each input, in order."""
         return [self.classify_one(item) for item in items]
 
-    def _lang(self, item: ClassifyInput, logits: list[float]) -> str:
+    def _lang(self, item: ClassifyInput, logits: list[float], words: list[str]) -> str:
         given = normalise_lang(item.lang)
         if given:
             return given
-        if looks_other(item.text):
+        if looks_other(item.text, words):
             return "other"
         col = self.model.heads["lang_fr"]["col"]
         return "fr" if logits[col] > 0 else "en"
@@ -190,8 +235,8 @@ class BuiltinClassifier:
         heads = m.heads
         lowered = normalise(item.text)
         tokens = tokenize(lowered)
-        logits, names, vecs = m.logits_of_tokens(tokens, item.text)
-        lang = self._lang(item, logits)
+        logits, names, keys = m.logits_of_tokens(tokens, item.text)
+        lang = self._lang(item, logits, tokens)
         sent_head = heads["sent_fr" if lang == "fr" else "sent_en"]
         c0 = sent_head["col"]
         probs = _softmax(logits[c0 : c0 + 3])
@@ -199,13 +244,18 @@ class BuiltinClassifier:
         scores = {s: round(p, 4) for s, p in zip(SENTIMENTS, probs, strict=True)}
         flags: dict[str, bool] = {}
         why: dict[str, list[str]] = {}
+        raised: list[tuple[str, int, float]] = []
         for flag in FLAGS:
             head = heads[flag]
             p = _sigmoid(logits[head["col"]])
             scores[flag] = round(p, 4)
             flags[flag] = p >= head["threshold"]
             if flags[flag]:
-                why[flag] = m.top_features(names, vecs, head["col"]) or [f"{flag} score {p:.2f}"]
+                raised.append((flag, head["col"], p))
+        # Per-part weights only when something needs explaining (most neutral texts raise nothing).
+        vecs = m.part_vectors(keys, len(tokens)) if raised or sentiment != "neutral" else []
+        for flag, col, p in raised:
+            why[flag] = m.top_features(names, vecs, col) or [f"{flag} score {p:.2f}"]
         self._french_rules(lang, lowered, probs[0], flags, why)
         found = rules.find_cues(tokens, lowered)
         if found and (probs[0] > 0.3 or flags["complaint"]) and not flags["spam"]:

@@ -125,6 +125,8 @@ CUE_PHRASES = {
         "je me désabonne",
     ),
 }
+CUE_WORD_SET = frozenset(CUE_WORDS)
+_PHRASE_CUES = tuple((phrase, cue) for cue, phrases in CUE_PHRASES.items() for phrase in phrases)
 CUE_POINTS = {"outage": 18, "security": 25, "refund": 12, "legal threat": 25, "churn": 10}
 
 # French complaint vocabulary: the complaint head learned from English tweets only.
@@ -142,11 +144,11 @@ QUESTION_TO_BRAND = re.compile(r"@\w+")
 
 def find_cues(tokens: list[str], lowered: str) -> list[str]:
     """Names of the urgency cues found in a text (its tokens and normalised lowercase form), in CUES order."""
-    found = {CUE_WORDS[t] for t in tokens if t in CUE_WORDS}
-    for cue, phrases in CUE_PHRASES.items():
-        if cue not in found and any(p in lowered for p in phrases):
+    found = set() if CUE_WORD_SET.isdisjoint(tokens) else {CUE_WORDS[t] for t in tokens if t in CUE_WORDS}
+    for phrase, cue in _PHRASE_CUES:
+        if phrase in lowered:
             found.add(cue)
-    return [c for c in CUES if c in found]
+    return [c for c in CUES if c in found] if found else []
 
 
 def first_match(pattern: re.Pattern[str], lowered: str) -> str | None:

@@ -24,8 +24,9 @@ from itertools import pairwise
 URL_RE = re.compile(r"https?://\S+|www\.\S+|\bhttp\b", re.IGNORECASE)
 USER_RE = re.compile(r"@\w+")
 ELONGATED_RE = re.compile(r"(\w)\1{2,}")
-DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+NONZERO_DIGIT_RE = re.compile(r"[1-9]")
 UPPER_RE = re.compile(r"[A-ZÀ-Ý]")
+UPPER_BYTES = bytes(range(0x41, 0x5B)) + bytes(range(0xC0, 0xDE))  # UPPER_RE in latin-1
 LETTER_RE = re.compile(r"[^\W\d_]")
 TOKEN_RE = re.compile(
     r"<url>|<user>"
@@ -98,7 +99,7 @@ def normalise(text: str) -> str:
         text = URL_RE.sub(" <url> ", text)
     if "@" in text:
         text = USER_RE.sub(" <user> ", text)
-    return ELONGATED_RE.sub(r"\1\1", text.translate(DIGITS_TO_ZERO))
+    return ELONGATED_RE.sub(r"\1\1", NONZERO_DIGIT_RE.sub("0", text))
 
 
 def tokenize(text: str) -> list[str]:
@@ -167,7 +168,8 @@ def context_features(tokens: list[str], raw: str) -> list[str]:
             feats.append("t:starts_mention")
     if "<url>" in tokens:
         feats.append("t:url")
-    n_upper = len(UPPER_RE.findall(raw))
+    latin1 = raw.encode("latin-1", "ignore")  # UPPER_RE's letters, counted at C speed
+    n_upper = len(latin1) - len(latin1.translate(None, UPPER_BYTES))
     if n_upper > 8 and n_upper > 0.6 * len(LETTER_RE.findall(raw)):
         feats.append("t:caps")
     return feats

@@ -113,13 +113,17 @@ def normalise_lang(lang: str | None) -> str | None:
     return code if code in ("en", "fr") else "other"
 
 
-def looks_other(text: str) -> bool:
-    """True when the text is clearly neither English nor French."""
+def looks_other(text: str, words: list[str] | None = None) -> bool:
+    """True when the text is clearly neither English nor French.
+
+    `words` are the text's lowercase words when the caller has them already (the classifier's tokens).
+    """
     if NON_LATIN_RE.search(text):
         non_latin = len(NON_LATIN_RE.findall(text))
         if non_latin > len(LATIN_RE.findall(text)):
             return True
-    words = WORD_RE.findall(text.lower())
+    if words is None:
+        words = WORD_RE.findall(text.lower())
     other = sum(map(OTHER.__contains__, words))
     if other < 2:
         return False

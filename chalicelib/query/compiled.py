@@ -76,6 +76,8 @@ class Query:
         self._matches_without_terms = None if _has_fields(root) else self._evaluate(_NOTHING, _NO_META)
         self._spelled: dict[str, list[int]] = {}  # plain-word spelling -> terms it belongs to
         self._unusual: list[int] = []  # terms with phrases, punctuation or fuzzy spellings
+        self._at_start: re.Pattern[str] | None = None  # faster forms of the scanner, see _build_scanner
+        self._after_gap: re.Pattern[str] | None = None
         self._scanner = self._build_scanner()
         self._may_hide = self._overlaps()
 
@@ -88,6 +90,15 @@ class Query:
         No capturing groups: with a named group per term the regex engine loses its fast scan
         and runs ~6x slower on these texts, so a hit is attributed to its term afterwards (see
         ``_scan``). Spellings that start with a word character share one leading \\b.
+
+        When every spelling starts with a word character (the usual watch), ``_scan`` uses two
+        faster forms of the same regex instead: one anchored at the start of the text, and one
+        that consumes the character before the word. That character must be a non-word one for
+        \\b to hold, and a regex that starts with a class of characters lets the engine skip
+        to the next candidate in C: with the class of everything but ASCII letters, digits and
+        "_" (a bitmap test; \\W itself is a slower Unicode lookup), only spaces, punctuation and
+        the rare non-ASCII character are tried, ~2x fewer cycles than trying \\b everywhere. A
+        lookbehind then rejects the non-ASCII word characters that the class lets through.
         """
         worded: set[str] = set()
         other: set[str] = set()
@@ -106,7 +117,11 @@ class Query:
         self._unusual = sorted(set(self._unusual))
         alternatives = sorted(other, key=lambda src: (-len(src), src))
         if worded:
-            alternatives.insert(0, r"\b(?:" + trie_regex(sorted(worded)) + ")")
+            words = "(?:" + trie_regex(sorted(worded)) + ")"
+            alternatives.insert(0, r"\b" + words)
+            if not other:
+                self._at_start = re.compile(words)
+                self._after_gap = re.compile(r"[^0-9A-Za-z_](?<!\w)" + words)
         return re.compile("|".join(alternatives)) if alternatives else None
 
     def _overlaps(self) -> dict[int, tuple[int, ...]]:
@@ -177,16 +192,32 @@ class Query:
             return lambda present, meta: not child(present, meta)
         # Metadata filters first: they cost a comparison and often decide the whole branch.
         fields = [self._compile(c, positive=positive) for c in node.children if isinstance(c, Field)]
-        # Plain terms collapse into one set operation instead of one call per term.
+        # Plain terms, and plain excluded terms, collapse into one set operation each instead of
+        # one call per term. Terms get their ids in the order they are written, whatever their kind.
         term_ids = frozenset(self._term(c, positive) for c in node.children if isinstance(c, Term))
-        others = [self._compile(c, positive=positive) for c in node.children if not isinstance(c, Field | Term)]
+        absent_ids: set[int] = set()
+        others: list[Predicate] = []
+        for sub in node.children:
+            if isinstance(sub, Not) and isinstance(sub.child, Term):
+                absent_ids.add(self._term(sub.child, not positive))
+            elif not isinstance(sub, Field | Term):
+                others.append(self._compile(sub, positive=positive))
+        excluded = frozenset(absent_ids)
         if isinstance(node, And):
-            checks = [*fields, *([lambda present, meta: term_ids <= present] if term_ids else []), *others]
-            return lambda present, meta: all(check(present, meta) for check in checks)
-        checks = [*fields, *([lambda present, meta: not term_ids.isdisjoint(present)] if term_ids else []), *others]
-        if len(checks) == 1:
-            return checks[0]
-        return lambda present, meta: any(check(present, meta) for check in checks)
+            checks = [
+                *fields,
+                *([lambda present, meta: term_ids <= present] if term_ids else []),
+                *([lambda present, meta: excluded.isdisjoint(present)] if excluded else []),
+                *others,
+            ]
+            return _every(checks)
+        checks = [
+            *fields,
+            *([lambda present, meta: not term_ids.isdisjoint(present)] if term_ids else []),
+            *([lambda present, meta: not excluded <= present] if excluded else []),
+            *others,
+        ]
+        return _some(checks)
 
     # -- matching ----------------------------------------------------------------------------
 
@@ -206,10 +237,11 @@ class Query:
         that order, each sorted by start. A query made only of filters or exclusions can match
         with an empty list of spans.
         """
-        meta = _Meta(lang, source, url, author)
-        for gate in self._gates:
-            if not gate(_NOTHING, meta):
-                return None
+        if self._gates:
+            meta = _Meta(lang, source, url, author)
+            for gate in self._gates:
+                if not gate(_NOTHING, meta):
+                    return None
         norm_text = normalise(text)
         hits_text = self._scan(norm_text)
         norm_title = normalise(title) if title else ""
@@ -218,8 +250,9 @@ class Query:
             # The common case: no term at all. Only a query of filters or exclusions still matches.
             matches = self._matches_without_terms
             if matches is None:
-                matches = self._evaluate(_NOTHING, meta)
+                matches = self._evaluate(_NOTHING, _Meta(lang, source, url, author))
             return [] if matches else None
+        meta = _Meta(lang, source, url, author)
         present = {term_id for _, _, term_id in hits_title}
         present.update(term_id for _, _, term_id in hits_text)
         unveiled = self._unveil(present, norm_title, norm_text)
@@ -231,6 +264,30 @@ class Query:
 
     def _scan(self, norm: str) -> list[tuple[int, int, int]]:
         """Every non-overlapping hit in ``norm`` as (start, end, term id), one entry per term."""
+        after_gap = self._after_gap
+        if after_gap is None:
+            return self._scan_slowly(norm)
+        # The same hits as _scan_slowly, found with the faster forms of the scanner: a hit at 0,
+        # else one whose word follows the character the regex consumed before it.
+        found = self._at_start.match(norm) if self._at_start is not None else None
+        if found is not None:
+            start, end = 0, found.end()
+        else:
+            found = after_gap.search(norm)
+            if found is None:
+                return []
+            start, end = found.start() + 1, found.end()
+        hits: list[tuple[int, int, int]] = []
+        while True:
+            self._attribute(norm, start, end, hits)
+            # From end - 1: the character before the next word may be the last one of this hit.
+            found = after_gap.search(norm, end - 1)
+            if found is None:
+                return hits
+            start, end = found.start() + 1, found.end()
+
+    def _scan_slowly(self, norm: str) -> list[tuple[int, int, int]]:
+        """``_scan`` for watches with a spelling that starts with punctuation ("#acme")."""
         scanner = self._scanner
         if scanner is None:
             return []
@@ -240,13 +297,17 @@ class Query:
         m = scanner.search(norm)
         while m is not None:
             start, end = m.span()
-            term_ids = self._spelled.get(m.group())
-            if term_ids is None:
-                # A phrase, a punctuated term or a fuzzy spelling: ask the few such terms which it is.
-                term_ids = [t for t in self._unusual if self._terms[t].regex.fullmatch(norm, start, end)]
-            hits.extend((start, end, term_id) for term_id in term_ids)
+            self._attribute(norm, start, end, hits)
             m = scanner.search(norm, end)
         return hits
+
+    def _attribute(self, norm: str, start: int, end: int, hits: list[tuple[int, int, int]]) -> None:
+        """Add to ``hits`` the hit ``norm[start:end]`` once for each term it is a spelling of."""
+        term_ids = self._spelled.get(norm[start:end])
+        if term_ids is None:
+            # A phrase, a punctuated term or a fuzzy spelling: ask the few such terms which it is.
+            term_ids = [t for t in self._unusual if self._terms[t].regex.fullmatch(norm, start, end)]
+        hits.extend((start, end, term_id) for term_id in term_ids)
 
     def _unveil(self, present: set[int], *norms: str) -> list[int]:
         """Add to ``present`` the terms hidden under an overlapping match; return those added."""
@@ -331,6 +392,30 @@ def _field_predicate(node: Field) -> Predicate:
         return site
     handle = value.lstrip("@")
     return lambda present, meta: bool(meta.author) and normalise(meta.author or "").strip().lstrip("@") == handle
+
+
+def _every(checks: list[Predicate]) -> Predicate:
+    """A predicate true when all ``checks`` are, in order.
+
+    One or two checks (the usual watch: its terms, then its exclusions) skip the generator that
+    all() would need, which costs more than the checks themselves.
+    """
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda present, meta: first(present, meta) and second(present, meta)
+    return lambda present, meta: all(check(present, meta) for check in checks)
+
+
+def _some(checks: list[Predicate]) -> Predicate:
+    """A predicate true when one of ``checks`` is, tried in order."""
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda present, meta: first(present, meta) or second(present, meta)
+    return lambda present, meta: any(check(present, meta) for check in checks)
 
 
 def _has_fields(node: Node) -> bool:

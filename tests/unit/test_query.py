@@ -272,3 +272,114 @@ def test_random_queries_agree_with_a_one_regex_per_term_reference(fuzzy: bool) -
             text = " ".join(rng.choice([*words, "akme", "gizmos"]) for _ in range(rng.randint(0, 8)))
             expected = _reference(parse(source), text, aliases, fuzzy)
             assert (query.match(text) is not None) is expected, (source, text)
+
+
+# -- the fast paths must not change a single result --------------------------------------------
+
+# Characters that trip fast paths: accents precomposed and decomposed, ligatures and letters that
+# change length, a mark that casefolds to a letter, Cherokee (whose normal form lower() would
+# change), the Kelvin sign, full-width letters, emoji, non-Latin word characters.
+TRICKY = "ÉéèÀçÇßẞﬁﬀİıK\u0301\u0345ᏣᏍᎦꭰａＣｍｅ😡🙏αΩ中_’«».,-#@ \t"
+
+
+def _normalise_reference(text: str) -> str:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(c for c in folded if not (unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me")))
+
+
+def test_normalise_agrees_with_the_whole_text_definition() -> None:
+    rng = random.Random(7)
+    alphabet = TRICKY + "acmeACME veille"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert normalise(text) == _normalise_reference(text), text
+    assert normalise("ᏣᏍᎦ ꭰ CAFÉ") == _normalise_reference("ᏣᏍᎦ ꭰ CAFÉ")  # Cherokee: the slow path
+    assert normalise("\u0345") == "ι"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("acme at the start", ["acme"]),
+        ("ACME", ["ACME"]),
+        ("Akme!", ["Akme"]),
+        ("😡acme", ["acme"]),  # emoji are not word characters
+        ("éacme", []),  # normalised to "eacme": one word
+        ("αacme", []),  # a Greek letter is a word character: no boundary
+        ("中acme", []),
+        ("_acme", []),
+        ("acme,akme acme", ["acme", "akme", "acme"]),
+        ("ａｃｍｅ corp", ["ａｃｍｅ corp"]),  # full-width letters normalise to ASCII
+        ("Décathlon et DECAT", ["Décathlon", "DECAT"]),
+        ("deca\u0301thlon", ["deca\u0301thlon"]),
+        ("see EXAMPLE[.]COM", ["EXAMPLE[.]COM"]),
+        ("c++acme", ["c++", "acme"]),  # a hit that ends with punctuation, then a word right after it
+    ],
+)
+def test_fast_scan_does_not_reject_or_shift_hits(text: str, expected: list[str]) -> None:
+    query = compile_query(
+        "acme OR décathlon OR example.com OR c++", aliases={"acme": ["akme", "acme corp"], "décathlon": ["decat"]}
+    )
+    assert query._after_gap is not None  # the fast scan is the one under test
+    spans = query.match(text)
+    assert (quotes(text, spans) if spans is not None else []) == expected
+
+
+def test_fast_scan_finds_fuzzy_words_at_every_position() -> None:
+    query = compile_query("widgets", fuzzy=True)
+    assert query._after_gap is not None
+    for text in ["Wigdets", "new WIDGTS", "😡widgetss", "(wodgets)"]:
+        assert query.match(text) is not None, text
+    assert query.match("αwigdets") is None
+
+
+def test_fast_and_slow_scans_agree_on_adversarial_texts() -> None:
+    aliases = {"acme": ["akme", "acme corp"], "widgets": ["gizmos"]}
+    query = compile_query('acme OR "corp widgets" OR widgets OR example.com OR c++ OR veille -job', aliases=aliases)
+    assert query._after_gap is not None
+    words = ["acme", "Acmé", "AKME", "corp", "widgets", "gizmos", "example", "dot", "com", "c++", "veille", "job"]
+    rng = random.Random(99)
+    for _ in range(3000):
+        text = "".join(rng.choice([*words, *TRICKY]) for _ in range(rng.randint(0, 10)))
+        norm = normalise(text)
+        assert query._scan(norm) == query._scan_slowly(norm), text
+
+
+def test_a_spelling_starting_with_punctuation_keeps_the_general_scan() -> None:
+    query = compile_query("#acme OR widget")
+    assert query._after_gap is None
+    assert quotes("love #ACME and widget", query.match("love #ACME and widget")) == ["#ACME", "widget"]
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "expected"),
+    [
+        ("acme OR -spam", "hello", True),
+        ("acme OR -spam", "spam", False),
+        ("acme OR -spam", "acme spam", True),
+        ("acme OR -spam -job", "spam", False),  # acme OR (-spam AND -job)
+        ("acme OR -spam -job", "hello", True),
+        ("acme OR -spam OR -job", "spam job", False),
+        ("acme OR -spam OR -job", "spam", True),
+        ("(acme OR widget) -spam -job", "widget job", False),
+        ("(acme OR widget) -spam -job", "widget", True),
+        ("-spam -job", "job", False),
+        ("-spam -job", "", True),
+        ("acme -acme", "acme", False),
+    ],
+)
+def test_exclusions_collapsed_into_one_set_check(source: str, text: str, expected: bool) -> None:
+    assert (compile_query(source).match(text) is not None) is expected
+    assert _reference(parse(source), text, {}, False) is expected
+
+
+def test_spans_after_accents_and_emoji_keep_their_offsets() -> None:
+    # Characters whose normal form is one character: the map back to offsets is the identity.
+    text = "😡 déçu par ÀCME, ça 🙏 Akme"
+    spans = compile_query("acme", aliases={"acme": ["akme"]}).match(text)
+    assert quotes(text, spans) == ["ÀCME", "Akme"]
+    # Then one that changes length, after the first text filled the cache.
+    text = "ﬁ 😡 déçu par ÀCME"
+    assert quotes(text, compile_query("acme").match(text)) == ["ÀCME"]

@@ -167,6 +167,7 @@ def usage_from(pipeline: dict[str, Any]) -> tuple[cost.Usage, dict[str, float]]:
         read_units=per_mention["read_units"],
         digest_read_units=per_mention["digest_read_units"],
         item_bytes=pipeline["item_bytes"]["mean"],
+        index_bytes=pipeline["item_bytes"].get("index_mean", pipeline["item_bytes"]["mean"]),
         stream_ms=per_mention["stream_ms_modelled"],
         intake_ms=per_mention["intake_ms_modelled"],
         log_bytes=per_mention["log_bytes"],
@@ -220,7 +221,8 @@ def write_readme(r: dict[str, Any]) -> None:
         f"| Scans | {r['scans']} | 0 {_mark(r['scans'] == 0)} |",
         "",
         "Monthly AWS bill (arm64, always-free allowances only) from the measured units, item size "
-        f"({p['item_bytes']['mean']:.0f} B + a GSI copy), log bytes ({pm['log_bytes']:.0f} B/mention) and "
+        f"({p['item_bytes']['mean']:.0f} B + {p['item_bytes'].get('index_mean', 0):.0f} B of GSI entry), "
+        f"log bytes ({pm['log_bytes']:.0f} B/mention) and "
         f"Lambda time modelled as measured CPU + {AWS_DDB_CALL_MS:.0f} ms per DynamoDB call "
         f"(stream {pm['stream_ms_modelled']} ms/mention, intake {pm['intake_ms_modelled']} ms/mention):",
         "",

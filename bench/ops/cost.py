@@ -41,7 +41,7 @@ class Usage:
     read_units: float  # RRU per mention in the pipeline
     digest_read_units: float  # RRU per mention for the daily digest's read of the day
     item_bytes: float  # the stored mention item (with labels), as DynamoDB sizes it
-    index_copies: int = 1  # GSI copies of the item (projection ALL)
+    index_bytes: float = 0.0  # the mention's GSI entry (keys only since the KEYS_ONLY projection)
     stream_ms: float = 2.0  # stream handler time per mention (Lambda-billed wall time)
     intake_ms: float = 10.0  # webhook or fetch handler time per mention
     log_bytes: float = 600  # application log + EMF bytes per mention
@@ -90,7 +90,7 @@ def monthly_cost(
         + a.api_requests_per_month * a.api_request_ms / 1000
     )
     stored_bytes = (
-        mentions_per_day * a.retention_days * (1 + usage.index_copies) * (usage.item_bytes + p.ddb_item_overhead_bytes)
+        mentions_per_day * a.retention_days * (usage.item_bytes + usage.index_bytes + 2 * p.ddb_item_overhead_bytes)
     )
     alerts = a.alerts_per_day * a.days_per_month
     log_bytes = invocations * a.platform_log_bytes_per_invocation + m * usage.log_bytes

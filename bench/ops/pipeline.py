@@ -273,15 +273,27 @@ def _per(sums: dict[str, float], kind: str, count: int) -> float:
 
 
 def _item_sizes(store: Any, ids: list[str]) -> dict[str, float]:
-    """Mean size of stored mention items (with labels), and of their copy in the GSI (projection ALL)."""
+    """Mean size of stored mention items (with labels), and of their entry in the GSI (as projected)."""
     from chalicelib.store import schema
 
-    sizes = []
+    request = schema.create_table_request("sizing")
+    (index,) = request["GlobalSecondaryIndexes"]
+    assert index["Projection"]["ProjectionType"] in ("KEYS_ONLY", "ALL")
+    keys_only = index["Projection"]["ProjectionType"] == "KEYS_ONLY"
+    key_names = (schema.PK, schema.SK, schema.GSI1_PK, schema.GSI1_SK)
+    sizes, index_sizes = [], []
     for mention_id in ids:
         item = store.client.get_item(TableName=store.table_name, Key=_key(schema.mention_key(mention_id)))["Item"]
         sizes.append(item_size_bytes(item))
+        index_sizes.append(item_size_bytes({k: item[k] for k in key_names}) if keys_only else sizes[-1])
     mean = sum(sizes) / len(sizes) if sizes else 0.0
-    return {"mean": round(mean, 1), "max": max(sizes, default=0), "sampled": len(sizes)}
+    index_mean = sum(index_sizes) / len(index_sizes) if index_sizes else 0.0
+    return {
+        "mean": round(mean, 1),
+        "max": max(sizes, default=0),
+        "index_mean": round(index_mean, 1),
+        "sampled": len(sizes),
+    }
 
 
 def _key(key: dict[str, str]) -> dict[str, Any]:

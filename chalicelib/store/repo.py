@@ -28,6 +28,7 @@ SERVER_ERROR_CODES = {"InternalServerError", "ServiceUnavailable"}
 STORE_ATTEMPTS = 3
 STORE_BACKOFF_S = 0.1
 BATCH_WRITE_MAX = 25
+BATCH_GET_MAX = 100
 
 
 class TransientStorageError(StorageError):
@@ -142,6 +143,8 @@ class Store:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
+            if operation.startswith("batch_"):  # multi-table calls name the table in RequestItems
+                return getattr(self.client, operation)(**kwargs)  # type: ignore[no-any-return]
             return getattr(self.client, operation)(TableName=self.table_name, **kwargs)  # type: ignore[no-any-return]
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
@@ -286,7 +289,11 @@ class Store:
         start_key: dict[str, Any] | None = None,
         newest_first: bool = True,
     ) -> tuple[list[Mention], dict[str, Any] | None]:
-        """One page of a watch's mentions created on a UTC day (GSI query, no Scan)."""
+        """One page of a watch's mentions created on a UTC day (GSI query, no Scan).
+
+        The index holds keys only (a label or triage update then never writes it: one write unit
+        saved per mention), so the page's items are read with BatchGetItem, in the index's order.
+        """
         kwargs: dict[str, Any] = {
             "IndexName": schema.GSI1,
             "KeyConditionExpression": "gsi1pk = :pk",
@@ -298,9 +305,30 @@ class Store:
         if start_key:
             kwargs["ExclusiveStartKey"] = serialize(start_key)
         answer = self._call("query", **kwargs)
-        mentions = [item_to_mention(deserialize(i)) for i in answer.get("Items", [])]
+        keys = [{schema.PK: i[schema.PK], schema.SK: i[schema.SK]} for i in answer.get("Items", [])]
+        items = self._batch_get(keys)
+        # An item may have expired (TTL) between the query and the read: it is simply left out.
+        mentions = [item_to_mention(items[k[schema.PK]["S"]]) for k in keys if k[schema.PK]["S"] in items]
         last = answer.get("LastEvaluatedKey")
         return mentions, (deserialize(last) if last else None)
+
+    def _batch_get(self, keys: list[dict[str, Any]], max_rounds: int = 8) -> dict[str, dict[str, Any]]:
+        """Items by ``pk`` for DynamoDB-typed keys, 100 per call, unprocessed keys retried with backoff."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), BATCH_GET_MAX):
+            pending: list[dict[str, Any]] = keys[start : start + BATCH_GET_MAX]
+            for round_ in range(max_rounds):
+                answer = self._call("batch_get_item", RequestItems={self.table_name: {"Keys": pending}})
+                for raw in answer.get("Responses", {}).get(self.table_name, []):
+                    item = deserialize(raw)
+                    found[item[schema.PK]] = item
+                pending = answer.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**round_, 2.0))
+            if pending:
+                raise ThrottledError(f"{len(pending)} mentions still unread after {max_rounds} rounds; try again")
+        return found
 
     def iter_mentions(self, watch: str, days: Iterable[str]) -> Iterator[Mention]:
         """Every mention of a watch on the given UTC days, newest day first as given."""

@@ -53,7 +53,9 @@ def create_table_request(table_name: str) -> dict[str, Any]:
                     {"AttributeName": GSI1_PK, "KeyType": "HASH"},
                     {"AttributeName": GSI1_SK, "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                # Keys only: the index is written once per mention (at insert), never by the label
+                # and triage updates; readers fetch the items with BatchGetItem.
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
             }
         ],
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": STREAM_VIEW},

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.models import Author, Mention, SourceHealth, WatchMatch
+from chalicelib.store.repo import mention_to_item
 
 pytestmark = pytest.mark.integration
 
@@ -72,3 +73,35 @@ def test_batch_writes_land_every_item(store) -> None:
     assert store.get_once("none", "none") is None
     got = store.client.get_item(TableName=store.table_name, Key={"pk": {"S": "BULK#59"}, "sk": {"S": "X"}})
     assert got["Item"]["n"] == {"N": "59"}
+
+
+def test_a_day_of_250_mentions_lists_whole_items_newest_first_with_their_labels(store) -> None:
+    start = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+    mentions = [
+        _mention(str(n)).model_copy(update={"created_at": start + timedelta(minutes=5 * n)}) for n in range(250)
+    ]
+    store.batch_write([mention_to_item(m) for m in mentions])
+    store.set_labels(mentions[7].id, {"sentiment": "negative", "complaint": True})
+    listed = list(store.iter_mentions("acme", ["2026-11-21"]))
+    assert [m.external_id for m in listed] == [str(n) for n in reversed(range(250))]
+    assert all(m.text == "acme is great" and m.author and m.author.reach == 120 for m in listed)
+    assert next(m for m in listed if m.external_id == "7").labels == {"sentiment": "negative", "complaint": True}
+
+
+def test_a_label_update_writes_the_item_but_not_the_index(store) -> None:
+    # One write unit per label update (the index holds keys only), as the cost model assumes.
+    from chalicelib.store import schema
+    from chalicelib.store.repo import serialize
+
+    mention = _mention("cap")
+    store.put_mention(mention)
+    answer = store.client.update_item(
+        TableName=store.table_name,
+        Key=serialize(schema.mention_key(mention.id)),
+        UpdateExpression="SET labels = :l",
+        ExpressionAttributeValues=serialize({":l": {"sentiment": "neutral"}}),
+        ReturnConsumedCapacity="INDEXES",
+    )
+    consumed = answer["ConsumedCapacity"]
+    assert consumed["CapacityUnits"] == 1.0
+    assert not consumed.get("GlobalSecondaryIndexes", {}).get(schema.GSI1, {}).get("CapacityUnits")

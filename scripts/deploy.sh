@@ -3,6 +3,7 @@
 #
 #   SENDER_EMAIL=alerts@yourdomain.example scripts/deploy.sh            # stage dev
 #   STAGE=prod SENDER_EMAIL=... scripts/deploy.sh
+#   CDK_CONTEXT="tracing=sdk classifierBackend=comprehend" STAGE=prod SENDER_EMAIL=... scripts/deploy.sh
 #   scripts/deploy.sh --secrets-only                                     # only store missing secrets
 #
 # Environment:
@@ -72,6 +73,8 @@ echo "copied veille.toml to chalicelib/veille.toml (packaged with the functions,
 
 cd "$ROOT/infra"
 CONTEXT=(-c "stage=$STAGE" -c "senderEmail=$SENDER_EMAIL")
+# More CDK context, space-separated KEY=VALUE pairs, e.g. CDK_CONTEXT="tracing=sdk logRetentionDays=90"
+for pair in ${CDK_CONTEXT:-}; do CONTEXT+=(-c "$pair"); done
 
 step "CDK bootstrap (once per account and region)"
 if aws cloudformation describe-stacks --stack-name CDKToolkit >/dev/null 2>&1; then

@@ -97,8 +97,8 @@ class Query:
         \\b to hold, and a regex that starts with a class of characters lets the engine skip
         to the next candidate in C: with the class of everything but ASCII letters, digits and
         "_" (a bitmap test; \\W itself is a slower Unicode lookup), only spaces, punctuation and
-        the rare non-ASCII character are tried, ~2x fewer cycles than trying \\b everywhere. A
-        lookbehind then rejects the non-ASCII word characters that the class lets through.
+        the rare non-ASCII character are tried, ~2x fewer cycles than trying \\b everywhere.
+        ``_after_gap`` then skips the matches whose first character is a non-ASCII letter.
         """
         worded: set[str] = set()
         other: set[str] = set()
@@ -121,7 +121,7 @@ class Query:
             alternatives.insert(0, r"\b" + words)
             if not other:
                 self._at_start = re.compile(words)
-                self._after_gap = re.compile(r"[^0-9A-Za-z_](?<!\w)" + words)
+                self._after_gap = re.compile(r"[^0-9A-Za-z_]" + words)
         return re.compile("|".join(alternatives)) if alternatives else None
 
     def _overlaps(self) -> dict[int, tuple[int, ...]]:
@@ -252,13 +252,15 @@ class Query:
             if matches is None:
                 matches = self._evaluate(_NOTHING, _Meta(lang, source, url, author))
             return [] if matches else None
-        meta = _Meta(lang, source, url, author)
-        present = {term_id for _, _, term_id in hits_title}
-        present.update(term_id for _, _, term_id in hits_text)
-        unveiled = self._unveil(present, norm_title, norm_text)
-        if not self._evaluate(present, meta):
+        present = {term_id for _, _, term_id in hits_text}
+        if hits_title:
+            present.update(term_id for _, _, term_id in hits_title)
+        unveiled = self._unveil(present, norm_title, norm_text) if self._may_hide else []
+        if not self._evaluate(present, _Meta(lang, source, url, author)):
             return None
-        spans = self._spans("title", title, norm_title, hits_title, unveiled) if norm_title else []
+        if not norm_title:
+            return self._spans("text", text, norm_text, hits_text, unveiled)
+        spans = self._spans("title", title, norm_title, hits_title, unveiled)
         spans.extend(self._spans("text", text, norm_text, hits_text, unveiled))
         return spans
 
@@ -273,15 +275,21 @@ class Query:
         if found is not None:
             start, end = 0, found.end()
         else:
-            found = after_gap.search(norm)
+            found = _after_gap(after_gap, norm, 0)
             if found is None:
                 return []
             start, end = found.start() + 1, found.end()
         hits: list[tuple[int, int, int]] = []
+        spelled = self._spelled
         while True:
-            self._attribute(norm, start, end, hits)
+            term_ids = spelled.get(norm[start:end])
+            if term_ids is None:
+                self._attribute(norm, start, end, hits)
+            else:  # a plain word, inline: most hits are
+                for term_id in term_ids:
+                    hits.append((start, end, term_id))
             # From end - 1: the character before the next word may be the last one of this hit.
-            found = after_gap.search(norm, end - 1)
+            found = _after_gap(after_gap, norm, end - 1)
             if found is None:
                 return hits
             start, end = found.start() + 1, found.end()
@@ -307,7 +315,8 @@ class Query:
         if term_ids is None:
             # A phrase, a punctuated term or a fuzzy spelling: ask the few such terms which it is.
             term_ids = [t for t in self._unusual if self._terms[t].regex.fullmatch(norm, start, end)]
-        hits.extend((start, end, term_id) for term_id in term_ids)
+        for term_id in term_ids:
+            hits.append((start, end, term_id))
 
     def _unveil(self, present: set[int], *norms: str) -> list[int]:
         """Add to ``present`` the terms hidden under an overlapping match; return those added."""
@@ -392,6 +401,19 @@ def _field_predicate(node: Field) -> Predicate:
         return site
     handle = value.lstrip("@")
     return lambda present, meta: bool(meta.author) and normalise(meta.author or "").strip().lstrip("@") == handle
+
+
+def _after_gap(after_gap: re.Pattern[str], norm: str, pos: int) -> re.Match[str] | None:
+    """The next match of ``after_gap`` from ``pos`` whose first character is not a word character.
+
+    The regex's first class lets every non-ASCII character through, letters included (a class
+    of the non-ASCII non-word characters would be a slow list of ranges); a lookbehind to
+    reject those costs more than this check, made only where the rest of the regex matched.
+    """
+    found = after_gap.search(norm, pos)
+    while found is not None and norm[found.start()].isalnum():  # "_" is ASCII: not in the class
+        found = after_gap.search(norm, found.start() + 1)
+    return found
 
 
 def _every(checks: list[Predicate]) -> Predicate:

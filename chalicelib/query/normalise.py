@@ -161,6 +161,8 @@ class OffsetMap:
         The end swallows combining marks that follow the last character, so the quote of "café"
         written as "cafe" + U+0301 keeps its accent.
         """
+        if not self._orig_at:
+            return start, end  # no character changes length, none is a mark to swallow
         orig_start = self._original(start)
         orig_end = self._original(end - 1) + 1 if end > start else orig_start
         text = self._text

@@ -19,6 +19,10 @@ class ThrottledError(StorageError):
     """DynamoDB throttled the request after retries; safe to retry later."""
 
 
+class SecretUnavailableError(StorageError):
+    """The settings store (SSM) failed to answer: the secret may exist; retry later (503, never 404)."""
+
+
 class SourceError(VeilleError):
     """A source could not be fetched or parsed; the cursor must not move."""
 

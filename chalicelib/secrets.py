@@ -14,7 +14,11 @@ SSM_CACHE_SECONDS = 300
 
 
 def get_secret(name: str) -> str | None:
-    """The secret named ``name``, or None when it is configured nowhere."""
+    """The secret named ``name``, or None when it is configured nowhere.
+
+    Raises ``SecretUnavailableError`` when SSM fails for another reason (throttling, network, access):
+    a secret that could not be read is not a secret that does not exist.
+    """
     value = os.environ.get(name)
     if value:
         return value
@@ -26,6 +30,14 @@ def get_secret(name: str) -> str | None:
 
     try:
         secret = parameters.get_parameter(f"{prefix.rstrip('/')}/{name}", decrypt=True, max_age=SSM_CACHE_SECONDS)
-    except GetParameterError:
-        return None
+    except GetParameterError as exc:
+        # Powertools wraps every failure; botocore's message names the error code.
+        if "ParameterNotFound" in str(exc):
+            return None
+        from chalicelib.errors import SecretUnavailableError
+
+        raise SecretUnavailableError(
+            f"cannot read {name} from SSM Parameter Store ({type(exc).__name__}); retry later, "
+            "and check the function's ssm:GetParameter permission if it persists"
+        ) from exc
     return str(secret) if secret else None

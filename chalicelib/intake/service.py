@@ -105,7 +105,10 @@ def receive(request: InboundRequest, deps: IntakeDeps) -> Reply:
         return _refuse(
             404, f"unknown provider {name[:40]!r}; use one of: {', '.join(PROVIDER_MODULES)}", "unknown_provider"
         )
-    secret = deps.secret(provider.SETTING)
+    try:
+        secret = deps.secret(provider.SETTING)
+    except StorageError:  # SSM did not answer: the provider must retry, not give up on a 404
+        return _refuse(503, "settings are unavailable; retry later", "settings")
     if not secret:
         return _refuse(404, f"webhooks from {name} are not enabled here (set {provider.SETTING})", "not_configured")
     if len(request.body) > deps.max_bytes:

@@ -69,21 +69,27 @@ def _marks() -> _Marks:
 def normalise(text: str) -> str:
     """The text in Veille's matching form: NFKD, casefolded, without combining marks.
 
-    "Élodie DÉÇUE" becomes "elodie decue". ASCII text (most of it) takes a fast path; other
-    text has its few non-ASCII characters replaced one by one from a cache, then the ASCII
-    letters lowered, ~1.5x cheaper than normalising the whole text (see ``_char_form``).
+    "Élodie DÉÇUE" becomes "elodie decue". ASCII text (most of it) takes a fast path. Other
+    text is split around its few non-ASCII characters, which are replaced from a cache of their
+    forms, then joined and lowered for the ASCII letters: all C loops, ~1.7x cheaper than
+    normalising the whole text. Exact because the normal form is computed character by
+    character (see the module docstring) and the cache holds only forms that lowering leaves
+    alone.
     """
     if text.isascii():
         return text.lower()
+    parts = _SPLIT_NON_ASCII.split(text)  # ASCII runs at even indexes, one character at odd ones
     try:
-        return _NON_ASCII.sub(_char_form, text).lower()
-    except _CaseSensitiveForm:
-        return _marks().strip(unicodedata.normalize("NFKD", text).casefold())
+        parts[1::2] = map(_FORMS.__getitem__, parts[1::2])
+    except KeyError:  # a character not met yet (the slice is left as it was)
+        forms = [_remember_form(char) for char in parts[1::2]]
+        if None in forms:
+            return _marks().strip(unicodedata.normalize("NFKD", text).casefold())
+        parts[1::2] = forms
+    return "".join(parts).lower()
 
 
-class _CaseSensitiveForm(Exception):
-    """A character whose normal form ``str.lower`` would change (Cherokee, for one)."""
-
+_SPLIT_NON_ASCII = re.compile("([^\x00-\x7f])")
 
 # Normal form of each non-ASCII character met so far, and those whose form is one character.
 # Bounded, so that a text of many distinct characters cannot grow them without limit.
@@ -99,19 +105,17 @@ def _normalise_char(char: str) -> str:
     return _marks().strip(unicodedata.normalize("NFKD", char).casefold())
 
 
-def _char_form(found: re.Match[str]) -> str:
-    """The normal form of one non-ASCII character (a ``re.sub`` callback).
+def _remember_form(char: str) -> str | None:
+    """The normal form of one non-ASCII character, cached; None when ``str.lower`` changes it.
 
-    Exact because the normal form is computed character by character (see the module
-    docstring); ``normalise`` lowers the result afterwards for the ASCII letters, which is only
-    harmless where lowering leaves the form alone, so other characters raise instead.
+    Lowering such a form (Cherokee letters casefold to upper case) would break ``normalise``'s
+    final ``lower()``, so texts with one take the whole-text path.
     """
-    char = found.group()
     form = _FORMS.get(char)
     if form is None:
         form = _normalise_char(char)
         if form.lower() != form:
-            raise _CaseSensitiveForm(char)
+            return None
         if len(_FORMS) < _MAX_FORMS:
             _FORMS[char] = form
             if len(form) == 1:

@@ -1,9 +1,9 @@
 """``veille digest``: render a watch's daily digest locally, as text, email HTML or JSON.
 
-The store is the one the settings name: with ``veille serve`` running, point
-``VEILLE_DYNAMODB_ENDPOINT`` at its DynamoDB Local; or pass ``--data-dir .veille`` (while serve is
-stopped) to start a DynamoDB Local on that data directory for the length of the command. Nothing is
-sent: the digest is printed (or written with ``--output``).
+The store, in this order: ``VEILLE_DYNAMODB_ENDPOINT`` when set; else the DynamoDB Local of a running
+``veille serve`` on the data directory (``--data-dir``, default ``.veille``; serve writes its address to
+``serve.json`` there); else a DynamoDB Local started on that data directory for the length of the
+command. Nothing is sent: the digest is printed (or written with ``--output``).
 """
 
 from __future__ import annotations
@@ -30,28 +30,40 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        help="start DynamoDB Local on this data directory (e.g. .veille, while veille serve is "
-        "stopped) instead of using VEILLE_DYNAMODB_ENDPOINT",
+        help="veille serve's data directory (default .veille): its running server is used, or, when it is "
+        "stopped, a DynamoDB Local on that directory; ignored when VEILLE_DYNAMODB_ENDPOINT is set",
     )
     parser.set_defaults(func=run)
 
 
 @contextlib.contextmanager
 def _local_store(data_dir: Path | None) -> Iterator[None]:
-    """Point the settings at a DynamoDB Local on ``data_dir`` for the duration, when one is given."""
-    if data_dir is None:
-        if os.environ.get("VEILLE_DYNAMODB_ENDPOINT"):
-            # DynamoDB Local keeps one database per access key: use the same dummy key as veille serve.
-            os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-            os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    """Point the settings at the local table for the duration: see the module's docstring for the order."""
+    if os.environ.get("VEILLE_DYNAMODB_ENDPOINT"):
+        # DynamoDB Local keeps one database per access key: use the same dummy key as veille serve.
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
         yield
         return
     from chalicelib.settings import get_settings
     from veille.runtime.dynamodb_local import DynamoDBLocal, local_aws_environment
+    from veille.runtime.state import running_server
 
+    data_dir = data_dir or Path(".veille")
+    server = running_server(data_dir)
+    if server:
+        print(f"veille digest: reading the table of veille serve ({server['dynamodb_endpoint']})", file=sys.stderr)
+        os.environ.update(local_aws_environment(server["dynamodb_endpoint"], server.get("table") or "veille"))
+        _clear_caches()
+        yield
+        return
     if not data_dir.is_dir():
-        raise FileNotFoundError(f"{data_dir}: no such data directory (veille serve --data-dir creates it)")
+        raise FileNotFoundError(
+            f"{data_dir}: no such data directory and no veille serve running; run veille serve (or make demo) "
+            "first, pass --data-dir, or set VEILLE_DYNAMODB_ENDPOINT"
+        )
+    print(f"veille digest: starting DynamoDB Local on {data_dir} (veille serve is not running)", file=sys.stderr)
     with DynamoDBLocal(data_dir=data_dir) as ddb:
         os.environ.update(local_aws_environment(ddb.endpoint, get_settings().table_name))
         _clear_caches()
@@ -100,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             digest = build_digest(get_store(), config, watch.name, day, now=now)
     except (StorageError, FileNotFoundError) as exc:
         print(
-            f"veille digest: {exc}\n(start veille serve and set VEILLE_DYNAMODB_ENDPOINT, or pass --data-dir)",
+            f"veille digest: {exc}\n(start veille serve, or pass --data-dir, or set VEILLE_DYNAMODB_ENDPOINT)",
             file=sys.stderr,
         )
         return 1

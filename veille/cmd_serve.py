@@ -52,10 +52,19 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"veille: cannot serve on port {args.port}: {exc.strerror}; pick another with --port", file=sys.stderr)
         return 1
+    from veille.runtime.state import remove_state, write_state
+
+    write_state(args.data_dir, url=stack.url, dynamodb_endpoint=stack.endpoint, table=get_settings().table_name)
     print(f"veille: ready on {stack.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    print(
+        f"veille: DynamoDB Local on {stack.endpoint}; `veille digest` finds it through {args.data_dir}/serve.json",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         stop.wait()
     finally:
         print("veille: stopping...", file=sys.stderr, flush=True)
+        remove_state(args.data_dir)
         stack.stop()
     return 0

@@ -61,3 +61,31 @@ def test_an_unknown_watch_or_date_is_refused(seeded: Mention, capsys: pytest.Cap
     assert main(["digest", "--watch", "nope"]) == 2
     assert "the watches are: acme" in capsys.readouterr().err
     assert main(["digest", "--date", "09/03/2026"]) == 2
+
+
+def test_the_digest_finds_a_running_veille_serve_through_its_data_dir(
+    seeded: Mention, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from veille.runtime.state import write_state
+
+    # veille serve on tmp_path/data wrote where its DynamoDB Local listens; the user set nothing.
+    endpoint, table = os.environ["VEILLE_DYNAMODB_ENDPOINT"], os.environ["VEILLE_TABLE_NAME"]
+    monkeypatch.delenv("VEILLE_DYNAMODB_ENDPOINT")
+    monkeypatch.setenv("VEILLE_TABLE_NAME", "not-this-one")
+    data_dir = tmp_path / "data"
+    write_state(data_dir, url="http://127.0.0.1:1", dynamodb_endpoint=endpoint, table=table)
+
+    assert main(["digest", "--data-dir", str(data_dir), "--date", "2026-03-09", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["totals"]["mentions"] == 1
+    assert f"reading the table of veille serve ({endpoint})" in captured.err
+
+
+def test_without_a_server_or_data_dir_the_digest_says_what_to_run(
+    seeded: Mention, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DYNAMODB_ENDPOINT")
+    assert main(["digest", "--data-dir", str(tmp_path / "missing"), "--date", "2026-03-09"]) == 1
+    assert "no veille serve running; run veille serve (or make demo) first" in capsys.readouterr().err

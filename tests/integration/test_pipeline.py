@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -148,6 +149,8 @@ def test_serve_picks_up_an_appended_entry_and_stops_cleanly(tmp_path: Path) -> N
             "veille.cli",
             "serve",
             "--memory",
+            "--data-dir",
+            str(tmp_path / "data"),
             "--port",
             str(port),
             "--fetch-interval",
@@ -172,6 +175,9 @@ def test_serve_picks_up_an_appended_entry_and_stops_cleanly(tmp_path: Path) -> N
 
         first = _wait_for(health, 90)
         assert first and first["sources"][0]["new"] == 1
+        # Other commands (veille digest) find the running server's DynamoDB Local here.
+        state = json.loads((tmp_path / "data" / "serve.json").read_text())
+        assert state["url"] == f"http://127.0.0.1:{port}" and state["dynamodb_endpoint"].startswith("http://127.0.0.1:")
         items.append(_item(2, "acme lost all my data, this is a disaster, I want a refund"))
         _write_feed(feed, items)
         appended_at = time.monotonic()
@@ -187,5 +193,6 @@ def test_serve_picks_up_an_appended_entry_and_stops_cleanly(tmp_path: Path) -> N
         output = process.communicate(timeout=30)[0].decode()
     assert process.returncode == 0, output
     assert "stopping" in output
+    assert not (tmp_path / "data" / "serve.json").exists()
     leftover = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.strip()
     assert leftover == "", f"processes left behind: {leftover}"

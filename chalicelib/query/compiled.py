@@ -6,9 +6,11 @@ How a text is matched, cheapest first:
    before the text is even normalised;
 2. title and text are normalised once each (ASCII text takes a fast path);
 3. one combined regex of every spelling (factored as a trie, without capturing groups, which
-   would cost the regex engine its fast paths) scans each once; a hit is then attributed to
-   its term by a dict lookup (plain words) or a fullmatch of the few other terms. A text with
-   no hit is rejected there unless the query can match without terms;
+   would cost the regex engine its fast paths) scans each once; when every spelling starts
+   with a letter or digit, the regex tries only the places after a space or punctuation mark
+   (see ``_build_scanner``). A hit is then attributed to its term by a dict lookup (plain
+   words) or a fullmatch of the few other terms. A text with no hit is rejected there unless
+   the query can match without terms;
 4. the combined regex reports non-overlapping matches, so a term whose only occurrences overlap
    another term's ("acme" inside "acme corp") can be hidden. Which terms can overlap is worked
    out at compile time from their words; only those are searched again, and only when the term
@@ -98,7 +100,7 @@ class Query:
         to the next candidate in C: with the class of everything but ASCII letters, digits and
         "_" (a bitmap test; \\W itself is a slower Unicode lookup), only spaces, punctuation and
         the rare non-ASCII character are tried, ~2x fewer cycles than trying \\b everywhere.
-        ``_after_gap`` then skips the matches whose first character is a non-ASCII letter.
+        ``_search_after_gap`` then skips the matches whose first character is a non-ASCII letter.
         """
         worded: set[str] = set()
         other: set[str] = set()
@@ -275,7 +277,7 @@ class Query:
         if found is not None:
             start, end = 0, found.end()
         else:
-            found = _after_gap(after_gap, norm, 0)
+            found = _search_after_gap(after_gap, norm, 0)
             if found is None:
                 return []
             start, end = found.start() + 1, found.end()
@@ -289,7 +291,7 @@ class Query:
                 for term_id in term_ids:
                     hits.append((start, end, term_id))
             # From end - 1: the character before the next word may be the last one of this hit.
-            found = _after_gap(after_gap, norm, end - 1)
+            found = _search_after_gap(after_gap, norm, end - 1)
             if found is None:
                 return hits
             start, end = found.start() + 1, found.end()
@@ -403,7 +405,7 @@ def _field_predicate(node: Field) -> Predicate:
     return lambda present, meta: bool(meta.author) and normalise(meta.author or "").strip().lstrip("@") == handle
 
 
-def _after_gap(after_gap: re.Pattern[str], norm: str, pos: int) -> re.Match[str] | None:
+def _search_after_gap(after_gap: re.Pattern[str], norm: str, pos: int) -> re.Match[str] | None:
     """The next match of ``after_gap`` from ``pos`` whose first character is not a word character.
 
     The regex's first class lets every non-ASCII character through, letters included (a class

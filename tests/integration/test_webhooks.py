@@ -258,3 +258,19 @@ def test_any_delivery_through_the_route_is_answered_and_writes_0_or_1_item(
         assert grew == (1 if json.loads(response.body)["stored"] else 0)
     else:
         assert grew == 0
+
+
+def test_the_local_access_log_never_prints_a_url_token(veille_server, capfd: pytest.CaptureFixture[str]) -> None:
+    import httpx
+
+    sample = SAMPLES["jotform"]
+    answer = httpx.post(
+        f"{veille_server.url}/webhooks/jotform?token=test-secret",
+        content=sample.body,
+        headers={"Content-Type": sample.content_type},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    log = capfd.readouterr().err
+    assert "POST /webhooks/jotform?token=*** HTTP/1.1" in log
+    assert "test-secret" not in log

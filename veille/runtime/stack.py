@@ -158,14 +158,15 @@ class LocalStack:
 
     def _start_http(self) -> None:
         from chalice.config import Config
-        from chalice.local import CustomLocalChalice, LocalDevServer, create_local_server
+        from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer
 
         app = self.app_module.app
         config = Config.create(chalice_stage="dev", app_name="veille", chalice_app=app)
-        if isinstance(app, CustomLocalChalice):  # a second stack in this process: the class is already patched
-            self._server = LocalDevServer(app, config, "127.0.0.1", self.port)
-        else:
-            self._server = create_local_server(app, config, "127.0.0.1", self.port)
+        if not isinstance(app, CustomLocalChalice):  # a second stack in this process: already patched
+            # What chalice.local.create_local_server does, which takes no handler class.
+            CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+            app.__class__ = CustomLocalChalice
+        self._server = LocalDevServer(app, config, "127.0.0.1", self.port, handler_cls=redacting_handler())
         self._spawn("http", self._server.server.serve_forever)
         self.progress(f"serving the API on {self.url} (health: {self.url}/health)")
 
@@ -225,3 +226,26 @@ def _clear_caches() -> None:
     get_settings.cache_clear()
     get_store.cache_clear()
     get_config.cache_clear()
+
+
+SECRET_QUERY_KEYS = ("token", "sig", "signature", "secret", "key")
+
+
+def redact_query(request_line: str) -> str:
+    """The request line with the values of secret-looking query parameters masked (``token=***``)."""
+    import re
+
+    pattern = r"([?&](?:" + "|".join(SECRET_QUERY_KEYS) + r")=)[^&\s]*"
+    return re.sub(pattern, r"\1***", request_line, flags=re.IGNORECASE)
+
+
+def redacting_handler() -> Any:
+    """Chalice's local request handler, whose access log never prints a token or a link signature."""
+    from chalice.local import ChaliceRequestHandler
+
+    class RedactingHandler(ChaliceRequestHandler):
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            code = getattr(code, "value", code)
+            self.log_message('"%s" %s %s', redact_query(self.requestline), str(code), str(size))
+
+    return RedactingHandler

@@ -1,7 +1,10 @@
 """Alerts: what must reach a founder at once, delivered exactly once.
 
-Exactly-once comes from a conditional put of an alert mark keyed by ``Alert.key`` before sending;
-if every channel fails, the mark is removed so that a retry (the stream's or the schedule's) sends it.
+Exactly once per channel: before sending through a channel, a conditional put of a mark keyed by
+``Alert.key`` and the channel's name; if that channel fails, its mark is removed and the error
+re-raised once the other channels have had their turn, so that the caller's retry (the stream's, the
+schedule's) sends through the failed channel only. When every channel has it, one more mark keyed by
+``Alert.key`` alone says the alert is complete (``get_once("alert", "<kind>#<key>")``).
 """
 
 from __future__ import annotations
@@ -46,28 +49,49 @@ class AlertStore(Protocol):
         self, kind: str, key: str, attributes: dict[str, object] | None = None, ttl_days: int | None = 30
     ) -> bool: ...
 
+    def get_once(self, kind: str, key: str) -> dict[str, object] | None: ...
+
     def forget_once(self, kind: str, key: str) -> None: ...
 
 
 Channel = Callable[[Alert], None]
 
 
-def deliver_once(store: AlertStore, alert: Alert, channels: Sequence[Channel]) -> bool:
-    """Send ``alert`` through every channel unless it was already sent; return True if sent now.
+def channel_name(channel: Channel) -> str:
+    """A channel's name in its delivery mark: ``sns``, ``slack``, ``email``, or the callable's name."""
+    return str(getattr(channel, "channel_name", None) or getattr(channel, "__name__", None) or type(channel).__name__)
 
-    A channel that fails is logged; if all of them fail the mark is dropped and the error re-raised,
-    so the caller's retry delivers it later.
+
+def deliver_once(store: AlertStore, alert: Alert, channels: Sequence[Channel]) -> bool:
+    """Send ``alert`` through each channel that has not had it yet; True if it went out through one now.
+
+    A failing channel does not stop the others; its error is re-raised at the end (after its mark was
+    dropped), so that a retry of the caller delivers through that channel alone.
     """
-    if not store.put_once("alert", f"{alert.kind}#{alert.key}", {"watch": alert.watch, "title": alert.title}):
+    base = f"{alert.kind}#{alert.key}"
+    attributes: dict[str, object] = {"watch": alert.watch, "title": alert.title}
+    if not channels:
+        return store.put_once("alert", base, attributes)
+    if store.get_once("alert", base) is not None:
         return False
+    sent = False
     errors: list[Exception] = []
     for channel in channels:
+        mark = f"{base}#{channel_name(channel)}"
+        if not store.put_once("alert", mark, attributes):
+            continue  # this channel has it already (an earlier, partly failed attempt)
         try:
             channel(alert)
         except Exception as exc:  # noqa: BLE001 - one failing channel must not stop the others
-            logger.warning("alert channel failed", extra={"alert_kind": alert.kind, "error": str(exc)})
+            logger.warning(
+                "alert channel failed",
+                extra={"alert_kind": alert.kind, "channel": channel_name(channel), "error": str(exc)},
+            )
+            store.forget_once("alert", mark)
             errors.append(exc)
-    if channels and len(errors) == len(channels):
-        store.forget_once("alert", f"{alert.kind}#{alert.key}")
+            continue
+        sent = True
+    if errors:
         raise errors[0]
-    return True
+    store.put_once("alert", base, attributes)
+    return sent

@@ -143,6 +143,7 @@ def sns_channel(topic_arn: str, client: Any | None = None) -> Channel:
     def send(alert: Alert) -> None:
         sns_publish(topic_arn, alert.title, alert_text(alert), {"kind": alert.kind, "watch": alert.watch}, client)
 
+    send.channel_name = "sns"  # type: ignore[attr-defined]
     return send
 
 
@@ -152,6 +153,7 @@ def slack_channel(url: str, client: Any | None = None) -> Channel:
     def send(alert: Alert) -> None:
         slack_post(url, alert_slack_payload(alert), client)
 
+    send.channel_name = "slack"  # type: ignore[attr-defined]
     return send
 
 
@@ -161,6 +163,7 @@ def email_channel(sender: str, to: list[str], client: Any | None = None) -> Chan
     def send(alert: Alert) -> None:
         ses_send(sender, to, f"[Veille] {alert.title}", alert_text(alert), alert_html(alert), client)
 
+    send.channel_name = "email"  # type: ignore[attr-defined]
     return send
 
 

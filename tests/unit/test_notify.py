@@ -67,6 +67,9 @@ class FakeOnceStore:
         self.marks.add(f"{kind}#{key}")
         return True
 
+    def get_once(self, kind: str, key: str) -> dict[str, object] | None:
+        return {} if f"{kind}#{key}" in self.marks else None
+
     def forget_once(self, kind: str, key: str) -> None:
         self.marks.discard(f"{kind}#{key}")
 
@@ -162,11 +165,28 @@ def test_channels_for_gives_only_what_is_configured(
     assert len(channels_for(watch.model_copy(update={"email_to": [], "sns": False}))) == 1
 
 
-def test_one_failing_channel_does_not_stop_the_others(slack_server: SlackCapture) -> None:
+def test_one_failing_channel_does_not_stop_the_others_and_alone_gets_the_retry(slack_server: SlackCapture) -> None:
     def broken(alert: Alert) -> None:
         raise NotifyError("down")
 
     store = FakeOnceStore()
-    assert deliver_once(store, hostile_alert(), [broken, slack_channel(slack_server.url)]) is True
-    assert deliver_once(store, hostile_alert(), [broken, slack_channel(slack_server.url)]) is False
+    down = {"now": True}
+
+    def flaky(alert: Alert) -> None:
+        if down["now"]:
+            raise NotifyError("down")
+
+    # The working channel gets it, and the failure is raised so that the caller retries...
+    with pytest.raises(NotifyError):
+        deliver_once(store, hostile_alert(), [flaky, slack_channel(slack_server.url)])
     assert len(slack_server.bodies) == 1
+    # ...a retry while the other is still down sends nothing twice...
+    with pytest.raises(NotifyError):
+        deliver_once(store, hostile_alert(), [flaky, slack_channel(slack_server.url)])
+    assert len(slack_server.bodies) == 1
+    # ...and once it is back, it alone gets the alert; then the alert is complete.
+    down["now"] = False
+    assert deliver_once(store, hostile_alert(), [flaky, slack_channel(slack_server.url)]) is True
+    assert deliver_once(store, hostile_alert(), [flaky, slack_channel(slack_server.url)]) is False
+    assert len(slack_server.bodies) == 1
+    assert deliver_once(store, hostile_alert(), [broken]) is False  # complete: no channel is tried again

@@ -70,13 +70,12 @@ class RssSource:
         feed = feedparser.parse(body)
         if feed.bozo and not feed.entries:
             raise SourceError(config.name, f"{location} is not a readable RSS/Atom feed ({feed.get('bozo_exception')})")
-        language = (feed.feed.get("language") or "")[:2].lower() or None
         seen: list[str] = list(cursor.get("seen", []))
         seen_set = set(seen)
         mentions: list[Mention] = []
         skipped = 0
         for entry in feed.entries:
-            mention = self._to_mention(config, entry, language, ctx)
+            mention = self._to_mention(config, entry, ctx)
             if mention is None:
                 skipped += 1
                 continue
@@ -118,7 +117,7 @@ class RssSource:
         }
         return response.content, validators
 
-    def _to_mention(self, config: SourceConfig, entry: Any, language: str | None, ctx: FetchContext) -> Mention | None:
+    def _to_mention(self, config: SourceConfig, entry: Any, ctx: FetchContext) -> Mention | None:
         link = unwrap_google_redirect(entry.get("link") or "")
         title = strip_html(entry.get("title") or "")
         content = entry.get("content") or []
@@ -130,6 +129,11 @@ class RssSource:
         if not external_id or not text:
             return None
         author_name = strip_html(entry.get("author") or "") or None
+        # Only a language the entry itself declares (Atom xml:lang): an RSS channel's <language> speaks
+        # for the channel, and aggregators (Google Alerts, forums) mix languages under one; without it
+        # the classifier detects each entry's language from its text.
+        detail = (content[0] if content else None) or entry.get("title_detail") or {}
+        language = (detail.get("language") or "")[:2].lower() or None
         return Mention(
             source=config.type,
             source_key=config.name,

@@ -84,9 +84,27 @@ def test_seen_entries_are_not_returned_twice_and_malformed_ones_are_counted() ->
     first = _fetch(config)
     assert first.skipped == 1  # the entry with no id, link or text
     assert len(first.mentions) == 9
-    assert first.mentions[0].lang == "en" and first.mentions[0].author.name == "marta_ops"
+    # The channel's <language>en</language> is not taken for each entry's (the forum mixes languages).
+    assert first.mentions[0].lang is None and first.mentions[0].author.name == "marta_ops"
     again = _fetch(config, cursor=first.cursor)
     assert again.mentions == []
+
+
+def test_an_atom_entry_keeps_the_language_it_declares(tmp_path) -> None:
+    feed = tmp_path / "mixed.atom"
+    feed.write_text(
+        """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>mixed</title><id>urn:mixed</id>
+<updated>2026-11-21T10:00:00Z</updated>
+<entry xml:lang="fr"><id>urn:1</id><title>Kanbo</title><updated>2026-11-21T10:00:00Z</updated>
+<content type="text">Kanbo plante depuis la mise à jour</content></entry>
+<entry><id>urn:2</id><title>Kanbo</title><updated>2026-11-21T10:00:00Z</updated>
+<content type="text">Kanbo crashes since the update</content></entry>
+</feed>""",
+        encoding="utf-8",
+    )
+    result = _fetch(SourceConfig(type="rss", key="mixed", url=str(feed)))
+    assert [m.lang for m in result.mentions] == ["fr", None]
 
 
 def test_conditional_get_sends_validators_and_a_304_changes_nothing() -> None:

@@ -38,6 +38,9 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("demo", help="run the whole pipeline once, offline, on the bundled sample")
     parser.add_argument("--samples", type=Path, default=Path("samples"), help="the recorded sample (default samples/)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="where to write the summary and the digest")
+    parser.add_argument(
+        "--verbose", action="store_true", help="also show the handlers' own logs, metrics and the HTTP access log"
+    )
     parser.set_defaults(func=run)
 
 
@@ -107,11 +110,23 @@ def run(args: argparse.Namespace) -> int:
     slack = SlackCapture()
     env = {f"VEILLE_{name}": DEMO_SECRET for name in SECRET_SETTINGS}
     env["VEILLE_SLACK_WEBHOOK_URL"] = slack.url
+    verbose = bool(getattr(args, "verbose", False))
+    if not verbose:
+        # The stages speak for the handlers; their JSON logs (warnings and errors aside) and EMF metrics
+        # are what CloudWatch would get, and only clutter a terminal.
+        env["POWERTOOLS_METRICS_DISABLED"] = "true"
+        env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     stages = Stages(say)
-    stack = LocalStack(port=0, run_schedules=False, extra_env=env, progress=lambda m: say(f"    {m}"))
+    stack = LocalStack(
+        port=0, run_schedules=False, extra_env=env, progress=lambda m: say(f"    {m}"), access_log=verbose
+    )
     try:
         say("Veille demo: the whole pipeline, offline, on the bundled sample")
         stages.run("start", lambda: (stack.start(), {"api": stack.url})[1])
+        if not verbose:
+            from chalicelib.observability import logger
+
+            logger.setLevel("WARNING")
         if stages.ok:
             stages.run("fetch", lambda: _fetch(stack))
             stages.run("intake", lambda: _intake(stack, args.samples / "forms"))

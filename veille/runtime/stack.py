@@ -43,6 +43,7 @@ class LocalStack:
         ddb_endpoint: str | None = None,
         extra_env: dict[str, str] | None = None,
         progress: Progress = _quiet,
+        access_log: bool = True,
     ) -> None:
         self.port = port or free_port()
         self.data_dir = data_dir
@@ -53,6 +54,7 @@ class LocalStack:
         self.run_schedules = run_schedules
         self.serve_http = serve_http
         self.extra_env = extra_env or {}
+        self.access_log = access_log
         self.progress = progress
         self._ddb_endpoint = ddb_endpoint
         self.ddb: DynamoDBLocal | None = None
@@ -166,7 +168,8 @@ class LocalStack:
             # What chalice.local.create_local_server does, which takes no handler class.
             CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
             app.__class__ = CustomLocalChalice
-        self._server = LocalDevServer(app, config, "127.0.0.1", self.port, handler_cls=redacting_handler())
+        handler = redacting_handler(self.access_log)
+        self._server = LocalDevServer(app, config, "127.0.0.1", self.port, handler_cls=handler)
         self._spawn("http", self._server.server.serve_forever)
         self.progress(f"serving the API on {self.url} (health: {self.url}/health)")
 
@@ -239,12 +242,14 @@ def redact_query(request_line: str) -> str:
     return re.sub(pattern, r"\1***", request_line, flags=re.IGNORECASE)
 
 
-def redacting_handler() -> Any:
+def redacting_handler(access_log: bool = True) -> Any:
     """Chalice's local request handler, whose access log never prints a token or a link signature."""
     from chalice.local import ChaliceRequestHandler
 
     class RedactingHandler(ChaliceRequestHandler):
         def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            if not access_log:
+                return
             code = getattr(code, "value", code)
             self.log_message('"%s" %s %s', redact_query(self.requestline), str(code), str(size))
 

@@ -52,7 +52,9 @@ def _summary(digest: dict[str, Any], w: dict[str, str]) -> str:
 
 
 def _who(item: dict[str, Any], w: dict[str, str]) -> str:
-    who = item.get("author") or "?"
+    who = item.get("author")
+    if not who:  # feeds and anonymous forms name nobody: the source alone says where it was said
+        return str(item["source"])
     if item.get("reach"):
         reach = f"{item['reach']:,}"
         who += f" ({w['followers'].format(reach=reach)})"

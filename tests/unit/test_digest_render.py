@@ -131,3 +131,11 @@ def test_due_date_is_yesterday_after_the_local_digest_hour() -> None:
     assert due_date(watch, datetime(2026, 3, 10, 14, 59, tzinfo=UTC)) is None  # 07:59 in Los Angeles (PDT)
     assert due_date(watch, datetime(2026, 3, 10, 15, 0, tzinfo=UTC)) == date(2026, 3, 9)
     assert due_date(watch, datetime(2026, 3, 11, 6, 0, tzinfo=UTC)) == date(2026, 3, 9)  # 23:00 the same day
+
+
+def test_an_item_with_no_author_is_attributed_to_its_source_alone() -> None:
+    d = digest()
+    d["leads"] = [item(9, author=None, source="google-alerts", lead=True, complaint=False)]
+    text, html = render_text(d), render_html(d)
+    assert "* google-alerts, 2026-03-09 11:00" in text
+    assert "? on" not in text and "? on" not in html and "google-alerts · 2026-03-09 11:00" in html

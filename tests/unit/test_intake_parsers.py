@@ -85,6 +85,7 @@ def test_formspree_without_submission_id_is_identified_by_its_content() -> None:
     assert first.response_id == again.response_id
     assert (first.author_name, first.author_email) == ("Marcus Bell", "marcus.bell@example.com")
     assert "Message: I was charged twice" in first.body_text()
+    assert first.form_id == "xvgpqrzd" and first.form_name == "Formspree form xvgpqrzd"  # no hashid as a title
     other = json.loads(SAMPLES["formspree"].body)
     other["submission"]["message"] = "another message"
     assert parse("formspree", json.dumps(other).encode()).response_id != first.response_id

@@ -70,7 +70,10 @@ def parse(raw: bytes, content_type: str) -> Delivery:
         "formspree",
         response_id=ident(response_id, "submission._id"),
         form_id=opt_str(body.get("form"), "form"),
-        form_name=opt_str(first(submission, "_subject") or body.get("form"), "form"),
+        # Formspree sends the form's hashid, not its name: say whose id it is rather than show "xvgpqrzd".
+        form_name=opt_str(
+            first(submission, "_subject") or (f"Formspree form {body['form']}" if body.get("form") else None), "form"
+        ),
         submitted_at=when(first(submission, "_date", "date"), "submission._date"),
         items=items,
         email=opt_str(first(submission, "email", "_replyto"), "submission.email"),

@@ -22,10 +22,14 @@ from chalicelib.classify.features import feature_indices
 N_BITS = 18
 SEED = 13
 
+# Heads that take another head's logits as extra inputs (multi-task stacking; folded away at export).
+AUX_HEADS = {"complaint": "sent_en"}
+AUX_SCALE = 1.0
+
 # name -> config; C found on dev/CV sets (see docs/classifier.md)
 HEADS: dict[str, dict[str, Any]] = {
     "sent_en": {"classes": ["negative", "neutral", "positive"], "C": 2.0},
-    "sent_fr": {"classes": ["negative", "neutral", "positive"], "C": 4.0},
+    "sent_fr": {"classes": ["negative", "neutral", "positive"], "C": 8.0},
     "complaint": {"classes": ["complaint"], "C": 8.0},
     "spam": {"classes": ["spam"], "C": 16.0},
     "offensive": {"classes": ["offensive"], "C": 2.0},
@@ -93,9 +97,34 @@ def best_threshold(probs: np.ndarray, y: np.ndarray) -> float:
     return best_t
 
 
+def with_aux(x: sparse.csr_matrix, aux: np.ndarray) -> sparse.csr_matrix:
+    """Hashed features plus auxiliary logits (scaled by AUX_SCALE) as extra columns."""
+    return sparse.hstack([x, sparse.csr_matrix(aux * AUX_SCALE)], format="csr")
+
+
+def fold_aux(
+    coef: np.ndarray, intercept: np.ndarray, aux_coef: np.ndarray, aux_intercept: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A head fitted on `with_aux` inputs, rewritten as one linear head on the hashed features alone.
+
+    The auxiliary logits are themselves linear in the same features (aux = x @ aux_coef.T + aux_intercept),
+    so their weights fold into the hashed weights exactly: the runtime needs no extra column or step.
+    """
+    n_aux = aux_coef.shape[0]
+    v = coef[:, -n_aux:] * AUX_SCALE
+    return coef[:, :-n_aux] + v @ aux_coef, intercept + v @ aux_intercept
+
+
 def complaint_predict(
-    x_train: sparse.csr_matrix, y_train: np.ndarray, x_test: sparse.csr_matrix, texts_test: Sequence[str]
+    x_train: sparse.csr_matrix,
+    y_train: np.ndarray,
+    x_test: sparse.csr_matrix,
+    aux_train: np.ndarray,
+    aux_test: np.ndarray,
 ) -> np.ndarray:
-    """0/1 complaint predictions of the complaint head trained on (x_train, y_train): the bench's CV step."""
-    coef, intercept = fit_head(x_train, y_train, HEADS["complaint"]["C"], multiclass=False)
-    return (predict_scores(x_test, coef, intercept)[:, 0] >= 0).astype(int)
+    """0/1 complaint predictions of the complaint head trained on (x_train, y_train): the bench's CV step.
+
+    `aux_*` are the English sentiment head's logits of the same texts (a model trained on other data).
+    """
+    coef, intercept = fit_head(with_aux(x_train, aux_train), y_train, HEADS["complaint"]["C"], multiclass=False)
+    return (predict_scores(with_aux(x_test, aux_test), coef, intercept)[:, 0] >= 0).astype(int)

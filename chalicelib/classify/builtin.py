@@ -215,6 +215,9 @@ class BuiltinClassifier:
     def __init__(self, model: LinearModel | None = None) -> None:
         self.model = model or LinearModel()
         self.model_version = self.model.version
+        heads = self.model.heads
+        # (flag, column, probability threshold) per flag head, looked up once.
+        self._flags = [(flag, heads[flag]["col"], heads[flag]["threshold"]) for flag in FLAGS]
 
     def classify(self, items: Sequence[ClassifyInput]) -> list[Labels]:
         """Labels for each input, in order."""
@@ -245,13 +248,12 @@ class BuiltinClassifier:
         flags: dict[str, bool] = {}
         why: dict[str, list[str]] = {}
         raised: list[tuple[str, int, float]] = []
-        for flag in FLAGS:
-            head = heads[flag]
-            p = _sigmoid(logits[head["col"]])
+        for flag, col, threshold in self._flags:
+            p = _sigmoid(logits[col])
             scores[flag] = round(p, 4)
-            flags[flag] = p >= head["threshold"]
-            if flags[flag]:
-                raised.append((flag, head["col"], p))
+            flags[flag] = p >= threshold
+            if p >= threshold:
+                raised.append((flag, col, p))
         # Per-part weights only when something needs explaining (most neutral texts raise nothing).
         vecs = m.part_vectors(keys, len(tokens)) if raised or sentiment != "neutral" else []
         for flag, col, p in raised:

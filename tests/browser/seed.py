@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.models import Author, Mention, WatchMatch, utcnow
+from chalicelib.query import compile_query
 
 XSS = '<img src=x onerror="window.__xss = 1"> acme is great <script>window.__xss = 2</script>'
 
@@ -33,7 +34,8 @@ def seed_mentions() -> dict[str, Mention]:
             author=Author(handle=handle),
             url=f"https://news.example.com/item/{key}",
             created_at=base + timedelta(minutes=minutes),
-            matches=[WatchMatch(watch=watch)],
+            # The spans the watch's query really finds, as the fetch pipeline stores them.
+            matches=[WatchMatch(watch=watch, spans=compile_query(watch).match(text, title=title or "") or [])],
             labels=labels,
         )
 

@@ -49,6 +49,7 @@ def test_rows_show_text_labels_and_why(page: Any, seeded: Any) -> None:
     expect(complaint.locator(".why")).to_contain_text("“crashed”")
     expect(complaint.locator(".why")).to_contain_text("“refund”")
     expect(complaint.locator(".author")).to_have_text("angry_ann")
+    expect(complaint.locator(".text mark")).to_have_text("Acme")  # the watch's matched word, highlighted
     expect(row(page, "team of 40").locator(".labels")).to_contain_text("lead")
     expect(page.locator("#watch")).to_have_value("acme")
     expect(page.locator("#count")).to_have_text("4 mentions")
@@ -119,6 +120,7 @@ def test_markup_in_a_mention_is_shown_as_text(page: Any, seeded: Any) -> None:
     page.goto(f"{seeded.url}/app")
     attack = row(page, "acme is great")
     expect(attack.locator(".text")).to_have_text(XSS)
+    expect(attack.locator(".text mark")).to_have_text("acme")  # highlighted, and still only text around it
     expect(attack.locator(".title")).to_have_text("<b>bold</b> claim")
     expect(attack.locator(".author")).to_have_text("<i>mallory</i>")
     assert attack.locator("img, script, b, i").count() == 0

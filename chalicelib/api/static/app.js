@@ -78,6 +78,24 @@
   }
 
   // -- inbox -----------------------------------------------------------------------------------------------
+  // The matched words in <mark>, everything as text nodes. Span offsets count code points (Python's
+  // str), so the text is split with Array.from, not indexed as UTF-16.
+  function fillWithMarks(node, text, spans) {
+    node.textContent = "";
+    const chars = Array.from(text || "");
+    let at = 0;
+    for (const span of [...spans].sort((a, b) => a.start - b.start)) {
+      if (span.start < at || span.end > chars.length || span.start >= span.end) continue;
+      node.append(chars.slice(at, span.start).join(""));
+      const mark = document.createElement("mark");
+      mark.textContent = chars.slice(span.start, span.end).join("");
+      mark.title = `matches “${span.term}”`;
+      node.append(mark);
+      at = span.end;
+    }
+    node.append(chars.slice(at).join(""));
+  }
+
   function renderRow(mention) {
     const row = $("row-template").content.firstElementChild.cloneNode(true);
     const labels = mention.effective_labels || {};
@@ -91,8 +109,9 @@
     time.textContent = when(mention.created_at);
     time.dateTime = mention.created_at;
     row.querySelector(".status").textContent = mention.status.replace("_", " ");
-    row.querySelector(".title").textContent = mention.title || "";
-    row.querySelector(".text").textContent = mention.text;
+    const spans = (mention.matches || []).filter((m) => m.watch === state.watch).flatMap((m) => m.spans || []);
+    fillWithMarks(row.querySelector(".title"), mention.title || "", spans.filter((s) => s.field === "title"));
+    fillWithMarks(row.querySelector(".text"), mention.text, spans.filter((s) => s.field === "text"));
 
     const chips = row.querySelector(".labels");
     const chip = (name, text) => {

@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +51,30 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@cache
+def polarity_lexicon() -> dict[str, str]:
+    """Word -> polarity class, from VADER's lexicon (vaderSentiment, MIT licence; a training-only dependency).
+
+    The mean valence (-4..4) is cut into four classes; the model learns one weight per class, which
+    carries what the lexicon knows about words too rare in the tweets to have weights of their own.
+    It ships beside the weights as lexicon.json, so the runtime needs no vaderSentiment.
+    """
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    def polarity(valence: float) -> str:
+        return "neg2" if valence <= -2 else "neg1" if valence < 0 else "pos1" if valence < 2 else "pos2"
+
+    return {word: polarity(v) for word, v in sorted(SentimentIntensityAnalyzer().lexicon.items()) if v != 0}
+
+
 def matrix(texts: Iterable[str], n_bits: int = N_BITS) -> sparse.csr_matrix:
     """Hashed feature matrix, each row's features valued 1/sqrt(count), duplicates summed."""
     indptr = [0]
     indices: list[int] = []
     data: list[float] = []
+    lexicon = polarity_lexicon()
     for text in texts:
-        idx = feature_indices(text, n_bits)
+        idx = feature_indices(text, n_bits, lexicon)
         value = 1.0 / math.sqrt(len(idx)) if idx else 0.0
         indices.extend(idx)
         data.extend([value] * len(idx))

@@ -28,6 +28,7 @@ from training.recipe import (
     fit_head,
     fold_aux,
     matrix,
+    polarity_lexicon,
     predict_scores,
     read_jsonl,
     sha256_file,
@@ -231,6 +232,8 @@ def write_model(
     blob, scales = quantize(columns)
     assert len(array("h", blob)) == len(columns) * (1 << N_BITS)
     (out_dir / "weights.bin").write_bytes(blob)
+    lexicon = polarity_lexicon()
+    (out_dir / "lexicon.json").write_text(json.dumps(lexicon, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     data_files = sorted(p for p in data.glob("*.jsonl"))
     used = {p.name: sha256_file(p) for p in data_files}
     used["training/data/lead_reply.jsonl"] = sha256_file(LEAD_REPLY)
@@ -255,12 +258,19 @@ def write_model(
             "format": "int16 little-endian, bucket-major, k columns per bucket; float weight = int * scales[col]",
         },
         "model_json_sha256": sha256_file(out_dir / "model.json"),
+        "lexicon": {
+            "file": "lexicon.json",
+            "sha256": sha256_file(out_dir / "lexicon.json"),
+            "words": len(lexicon),
+            "source": "vaderSentiment 3.3.2 lexicon (MIT licence), mean valence cut at -2, 0, 2",
+        },
         "data_files": used,
         "seed": SEED,
         "config": {
             "n_bits": N_BITS,
             "heads": {n: dict(c) for n, c in HEADS.items()},
-            "features": "chalicelib/classify/features.py: words, accent-stripped words, char 3-5-grams "
+            "features": "chalicelib/classify/features.py: words, accent-stripped words, lexicon polarity class, "
+            "char 3-5-grams "
             "in word boundaries, bigrams, negation marking, text cues; value 1/sqrt(n_features)",
             "model": "sklearn LogisticRegression, class_weight=balanced (lbfgs multinomial / liblinear)",
             "aux_heads": {n: f"{a} logits as extra inputs, folded into the weights" for n, a in AUX_HEADS.items()},

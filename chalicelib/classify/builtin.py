@@ -90,6 +90,11 @@ class LinearModel:
             self.weights.byteswap()
         if len(self.weights) != self.k * (self.mask + 1):
             raise ValueError(f"{model_dir / 'weights.bin'} does not match model.json: retrain with make train")
+        lexicon_file = model_dir / "lexicon.json"
+        # Word -> polarity class, a token feature like the others (absent in older models).
+        self.lexicon: dict[str, str] | None = (
+            json.loads(lexicon_file.read_text(encoding="utf-8")) if lexicon_file.exists() else None
+        )
         n_lanes = self.k + 1  # k weight lanes, then the feature count
         # Added to a sum of packed ints, makes every lane non-negative so the bytes read back as uint64.
         self._offset = sum(_LANE_BIAS << (_LANE_BITS * i) for i in range(n_lanes))
@@ -113,7 +118,7 @@ class LinearModel:
         """(summed int weights, feature count) of one token's own features, cached."""
         hit = self._tokens.get(tok)
         if hit is None:
-            feats = token_features(tok)
+            feats = token_features(tok, self.lexicon)
             hit = (list(map(sum, zip(*map(self._row, feats), strict=True))), len(feats))
             if len(self._tokens) >= CACHE_LIMIT:
                 self._tokens.clear()

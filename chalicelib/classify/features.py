@@ -1,11 +1,12 @@
 """Text to hashed features, shared by training (training/) and inference (builtin backend).
 
 Pure Python and deterministic: `zlib.crc32` hashes feature strings into a fixed number of buckets,
-so the model needs no vocabulary file. A text's features fall into two groups:
+so the model needs no vocabulary file (only a small polarity word list). A text's features fall into groups:
 
-- token features, which depend on one token only (the word itself and its character n-grams
-  inside word boundaries). The runtime caches their summed weights per token, which is what
-  makes pure-Python inference fast: most tokens of a new text were seen before.
+- token features, which depend on one token only (the word itself, its polarity class when the
+  model ships a word list, and its character n-grams inside word boundaries). The runtime caches
+  their summed weights per token, which is what makes pure-Python inference fast: most tokens of a
+  new text were seen before.
 - word bigrams (the runtime caches them together with their second word's token features);
 - context features: negated words ("not good" -> `n:good`), and a few
   text-level cues (question mark, @mention, URL, length, all caps).
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
+from collections.abc import Mapping
 from itertools import pairwise
 
 URL_RE = re.compile(r"https?://\S+|www\.\S+|\bhttp\b", re.IGNORECASE)
@@ -125,9 +127,14 @@ def strip_accents(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
 
 
-def token_features(tok: str) -> list[str]:
-    """Features that depend on one token only: the word and its char 3-5-grams with boundaries."""
+def token_features(tok: str, lexicon: Mapping[str, str] | None = None) -> list[str]:
+    """Features that depend on one token only: the word, its polarity class in `lexicon` (word ->
+    class name, see training/recipe.py) and its char 3-5-grams with boundaries."""
     feats = ["w:" + tok]
+    if lexicon:
+        polarity = lexicon.get(tok.lstrip("#"))
+        if polarity:
+            feats.append("lex:" + polarity)
     if len(tok) < 3 or not tok[0].isalnum():
         if tok.startswith("#") and len(tok) > 2:
             feats.append("w:" + tok[1:])
@@ -192,11 +199,11 @@ def hash_feature(feature: str, mask: int) -> int:
     return zlib.crc32(feature.encode("utf-8")) & mask
 
 
-def feature_indices(text: str, n_bits: int) -> list[int]:
+def feature_indices(text: str, n_bits: int, lexicon: Mapping[str, str] | None = None) -> list[int]:
     """All bucket indices of a text, with repetition (used by training; the runtime caches per token)."""
     mask = (1 << n_bits) - 1
     tokens, ctx = featurize(text)
-    out = [hash_feature(f, mask) for tok in tokens for f in token_features(tok)]
+    out = [hash_feature(f, mask) for tok in tokens for f in token_features(tok, lexicon)]
     out.extend(hash_feature(f, mask) for f in bigrams(tokens))
     out.extend(hash_feature(f, mask) for f in ctx)
     return out

@@ -16,6 +16,9 @@ def test_weights_match_metadata_sha256():
     blob = (MODEL_DIR / "weights.bin").read_bytes()
     assert hashlib.sha256(blob).hexdigest() == meta["weights"]["sha256"]
     assert hashlib.sha256((MODEL_DIR / "model.json").read_bytes()).hexdigest() == meta["model_json_sha256"]
+    lexicon = (MODEL_DIR / meta["lexicon"]["file"]).read_bytes()
+    assert hashlib.sha256(lexicon).hexdigest() == meta["lexicon"]["sha256"]
+    assert len(json.loads(lexicon)) == meta["lexicon"]["words"]
 
 
 def test_metadata_records_data_seed_and_scores():

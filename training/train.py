@@ -111,7 +111,10 @@ def head_datasets(d: dict[str, list[dict[str, Any]]], corrections: list[dict[str
         "offensive": {
             "train": [(r["text"], int(r["label"] == "offensive")) for r in d["off_train"]]
             + [(r["text"], 1) for r in d["toxic_fr"] if r["label"] == "toxic"][:1500]
-            + [(r["text"], 0) for r in d["sent_fr_train"]],
+            + [(r["text"], 0) for r in d["sent_fr_train"]]
+            # Product talk is never offensive, and without it French support messages ("en retard",
+            # "corrigez rapidement") sat closer to MLMA's French insults than to DEFT's tweets.
+            + [(r["text"], 0) for r in lr_train if r["lang"] == "fr"],
             "dev": [(r["text"], int(r["label"] == "offensive")) for r in d["off_dev"]],
         },
         "lead": {

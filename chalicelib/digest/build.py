@@ -2,7 +2,9 @@
 
 A digest covers one LOCAL day in the watch's time zone; the store indexes mentions by UTC day, so
 the UTC days that overlap the local day are queried and filtered by time. User corrections win over
-the classifier's labels. Spam and offensive mentions are counted, never shown.
+the classifier's labels. Spam and offensive mentions are counted, never shown, except an offensive
+mention that is also a complaint or a question to the brand: a rude customer is still a customer
+waiting for an answer, so it is shown (with its offensive label).
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ def effective_labels(mention: Mention) -> dict[str, Any]:
 
 
 def is_hidden(mention: Mention) -> bool:
-    """Spam, offensive, or hidden by a user: counted in the digest, never shown."""
+    """Spam, offensive (unless a complaint or a question), or hidden by a user: counted, never shown."""
     labels = effective_labels(mention)
-    return bool(labels.get("spam") or labels.get("offensive")) or mention.status == "hidden"
+    if mention.status == "hidden" or labels.get("spam"):
+        return True
+    return bool(labels.get("offensive")) and not (labels.get("complaint") or labels.get("needs_reply"))
 
 
 def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -186,7 +190,7 @@ def build_digest(
 
     hidden = {
         "spam": sum(1 for m in today if labels[m.id].get("spam")),
-        "offensive": sum(1 for m in today if labels[m.id].get("offensive")),
+        "offensive": sum(1 for m in today if labels[m.id].get("offensive") and is_hidden(m)),
         "by_user": sum(1 for m in today if m.status == "hidden"),
         "total": len(today) - len(shown),
     }

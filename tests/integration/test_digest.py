@@ -294,3 +294,13 @@ def test_a_day_across_a_dst_change_has_23_hours(store: Any) -> None:
     digest = build_digest(store, config(), "acme", "2026-03-29", now=NOW)
     assert digest["totals"]["mentions"] == 2
     assert digest["period"] == {"start": "2026-03-28T23:00:00+00:00", "end": "2026-03-29T22:00:00+00:00"}
+
+
+def test_a_rude_complaint_is_still_shown_and_waits_for_a_reply(store: Any) -> None:
+    # A customer who insults you about a real problem still needs an answer; plain abuse stays hidden.
+    rude = seed(store, "rude-complaint", "2026-03-09T10:00:00", "acme you idiots lost my invoices, fix it",
+                offensive=True, complaint=True, sentiment="negative")  # fmt: skip
+    seed(store, "abuse", "2026-03-09T11:00:00", "acme is run by idiots", offensive=True, sentiment="negative")
+    digest = build_digest(store, config(), "acme", DAY, now=NOW)
+    assert ids(digest["needs_reply"]) == [rude.id]
+    assert digest["hidden"] == {"spam": 0, "offensive": 1, "by_user": 0, "total": 1}

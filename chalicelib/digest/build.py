@@ -3,8 +3,9 @@
 A digest covers one LOCAL day in the watch's time zone; the store indexes mentions by UTC day, so
 the UTC days that overlap the local day are queried and filtered by time. User corrections win over
 the classifier's labels. Spam and offensive mentions are counted, never shown, except an offensive
-mention that is also a complaint or a question to the brand: a rude customer is still a customer
-waiting for an answer, so it is shown (with its offensive label).
+mention that is also a complaint or a question to the brand (a rude customer is still a customer
+waiting for an answer) and a "spam" mention that is also a lead (a lost lead costs more than one spam
+shown): those are shown, with their labels.
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ def effective_labels(mention: Mention) -> dict[str, Any]:
 
 
 def is_hidden(mention: Mention) -> bool:
-    """Spam, offensive (unless a complaint or a question), or hidden by a user: counted, never shown."""
+    """Spam (unless a lead), offensive (unless a complaint or a question), hidden by a user: counted, not shown."""
     labels = effective_labels(mention)
-    if mention.status == "hidden" or labels.get("spam"):
+    if mention.status == "hidden":
+        return True
+    if labels.get("spam") and not labels.get("lead"):
         return True
     return bool(labels.get("offensive")) and not (labels.get("complaint") or labels.get("needs_reply"))
 
@@ -189,7 +192,7 @@ def build_digest(
             break
 
     hidden = {
-        "spam": sum(1 for m in today if labels[m.id].get("spam")),
+        "spam": sum(1 for m in today if labels[m.id].get("spam") and is_hidden(m)),
         "offensive": sum(1 for m in today if labels[m.id].get("offensive") and is_hidden(m)),
         "by_user": sum(1 for m in today if m.status == "hidden"),
         "total": len(today) - len(shown),

@@ -304,3 +304,12 @@ def test_a_rude_complaint_is_still_shown_and_waits_for_a_reply(store: Any) -> No
     digest = build_digest(store, config(), "acme", DAY, now=NOW)
     assert ids(digest["needs_reply"]) == [rude.id]
     assert digest["hidden"] == {"spam": 0, "offensive": 1, "by_user": 0, "total": 1}
+
+
+def test_a_lead_the_spam_head_also_flagged_is_still_listed(store: Any) -> None:
+    lead = seed(store, "spammy-lead", "2026-03-09T10:00:00", "acme enterprise plan for 60 seats, book a demo?",
+                spam=True, lead=True)  # fmt: skip
+    seed(store, "promo", "2026-03-09T11:00:00", "acme promo code WIN free iPhone", spam=True)
+    digest = build_digest(store, config(), "acme", DAY, now=NOW)
+    assert ids(digest["leads"]) == [lead.id]
+    assert digest["hidden"] == {"spam": 1, "offensive": 0, "by_user": 0, "total": 1}

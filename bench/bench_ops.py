@@ -179,6 +179,20 @@ def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
+def _write_units_line(p: dict[str, Any]) -> str:
+    """Where the write units of one mention go, from the metered calls of the pipeline run."""
+    cap, n = p["capacity"], max(p["mentions"], 1)
+    units, calls = cap.get("units_by_op", {}), cap.get("calls", {})
+    put, update = units.get("PutItem", 0.0) / n, units.get("UpdateItem", 0.0) / n
+    return (
+        f"Write units per mention: PutItem {put:.2f} (the mention, 1, and its keys-only index entry, 1; "
+        f"{calls.get('PutItem', 0):,} calls) and UpdateItem {update:.2f} (the labels, 1, then hourly crisis "
+        f"counters and alert marks; {calls.get('UpdateItem', 0):,} calls). With the labels written by the "
+        "stream handler after the insert, and mentions listed by watch and day without a Scan, 3 is the floor "
+        "of this design; 2 would need the labels in the insert or mentions keyed by watch and day."
+    )
+
+
 def write_readme(r: dict[str, Any]) -> None:
     p, pm, t = r["pipeline"], r["per_mention"], r["targets"]
     imp, imp_l = r["imports"]["plain"], r["imports"]["lambda_like"]
@@ -219,6 +233,8 @@ def write_readme(r: dict[str, Any]) -> None:
         f"{_mark(pm['write_units'] <= t['write_units_per_mention'])} |",
         f"| DynamoDB read units per mention (pipeline; digest: {pm['digest_read_units']}) | {pm['read_units']} | — |",
         f"| Scans | {r['scans']} | 0 {_mark(r['scans'] == 0)} |",
+        "",
+        _write_units_line(p),
         "",
         "Monthly AWS bill (arm64, always-free allowances only) from the measured units, item size "
         f"({p['item_bytes']['mean']:.0f} B + {p['item_bytes'].get('index_mean', 0):.0f} B of GSI entry), "

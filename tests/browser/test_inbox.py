@@ -143,6 +143,25 @@ def test_digest_view_draws_charts_from_stats(page: Any, seeded: Any) -> None:
     assert page.errors == []
 
 
+def test_the_digest_opens_on_today_as_the_browser_s_calendar_says(browser: Any, seeded: Any) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    # A zone whose calendar date differs from UTC's right now: UTC+14 late in the UTC day, UTC-11 early.
+    zone = "Pacific/Kiritimati" if datetime.now(UTC).hour >= 10 else "Pacific/Pago_Pago"
+    assert datetime.now(ZoneInfo(zone)).date() != datetime.now(UTC).date()
+    context = browser.new_context(timezone_id=zone)
+    context.add_init_script(f"localStorage.setItem('veille.token', {TOKEN!r})")
+    page = context.new_page()
+    try:
+        page.goto(f"{seeded.url}/app")
+        page.click("#tab-digest")
+        today_there = datetime.now(ZoneInfo(zone)).date().isoformat()
+        expect(page.locator("#digest-date")).to_have_value(today_there)
+    finally:
+        context.close()
+
+
 def test_usable_on_a_phone(browser: Any, seeded: Any) -> None:
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2

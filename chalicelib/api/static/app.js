@@ -403,7 +403,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    $("digest-date").value = new Date().toISOString().slice(0, 10);
+    // Today as the founder's calendar says, not UTC's (at 1 am in Paris, UTC is still yesterday).
+    const now = new Date();
+    $("digest-date").value = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
     $("token-form").addEventListener("submit", () => {
       const token = $("token").value.trim();
       if (token) localStorage.setItem(TOKEN_KEY, token);

@@ -162,9 +162,9 @@ def load_counts(store: CrisisStore, watch: str, start: datetime, end: datetime) 
     return store.counters(watch, COUNTER, floor_hour(start), floor_hour(end))
 
 
-def record_negative(store: CrisisStore, watch: str, created_at: datetime) -> int:
-    """Count one negative mention in the hour it was written; return that hour's new count."""
-    return store.add_to_counter(watch, COUNTER, floor_hour(created_at))
+def record_negative(store: CrisisStore, watch: str, created_at: datetime, amount: int = 1) -> int:
+    """Count ``amount`` negative mentions in the hour ``created_at`` falls in; return that hour's new count."""
+    return store.add_to_counter(watch, COUNTER, floor_hour(created_at), amount)
 
 
 def _effective(mention: Mention) -> dict[str, Any]:

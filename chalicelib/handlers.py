@@ -26,13 +26,13 @@ def fetch_mentions() -> dict[str, Any]:
 def classify_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Stream: classify inserted mentions; returns the partial batch failures."""
     from chalicelib.classify import get_classifier
-    from chalicelib.pipeline.react import react_to_labels
+    from chalicelib.pipeline.react import production_reaction
     from chalicelib.pipeline.stream import process_stream
     from chalicelib.settings import get_settings
     from chalicelib.store import get_store
 
     classifier = get_classifier(get_settings().classifier_backend)
-    return process_stream(event, context, get_store(), classifier, react_to_labels)
+    return process_stream(event, context, get_store(), classifier, production_reaction())
 
 
 def send_digests() -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """What happens right after a mention is classified: urgent alerts and crisis detection.
 
-:func:`react_to_labels` is what the stream handler calls; it builds the production dependencies on
-first use and delegates to :func:`react`, which takes them as parameters (tests pass fakes or a
-DynamoDB Local store). Both steps are safe to redo on a redelivered record: alerts go through
-:func:`chalicelib.alerts.deliver_once`, and the crisis counter only moves the first time.
+:class:`BatchReaction` is what the stream handler uses, one per invocation: urgent alerts go out per
+record, while negative mentions are tallied and counted once per watch and hour when the batch ends
+(one counter update and one crisis check per hour instead of one per mention). :func:`react` takes its
+dependencies as parameters (tests pass fakes or a DynamoDB Local store). Both steps are safe to redo on
+a redelivered record: alerts go through :func:`chalicelib.alerts.deliver_once`, and the crisis counter
+only moves the first time.
 """
 
 from __future__ import annotations
@@ -82,10 +84,13 @@ def react(
     channels_for: Callable[[WatchConfig], Sequence[Channel]],
     now: datetime,
     app_url: str | None = None,
+    tally: Callable[[str, datetime], None] | None = None,
 ) -> None:
     """Alert on an urgent complaint (once) and count negative mentions towards crisis detection.
 
-    ``app_url`` (the inbox page) is linked from the urgent alert when given.
+    ``app_url`` (the inbox page) is linked from the urgent alert when given. With ``tally``, a negative
+    mention seen for the first time is handed to it (watch, created_at) instead of being counted and
+    checked here: :class:`BatchReaction` counts and checks once per hour at the end of the batch.
 
     Both steps run even if one fails; the first error is then re-raised so that the stream retries
     the record (which redoes only what had not been done).
@@ -107,7 +112,10 @@ def react(
             channels = channels_for(watch)
         return channels
 
-    if labels.get("sentiment") == "negative" and not labels.get("spam"):
+    if labels.get("sentiment") == "negative" and not labels.get("spam") and tally is not None:
+        if first_time:
+            tally(watch.name, mention.created_at)
+    elif labels.get("sentiment") == "negative" and not labels.get("spam"):
         try:
             crisis_store: CrisisStore = store
             if first_time:
@@ -131,6 +139,82 @@ def react(
 
     if errors:
         raise errors[0]
+
+
+class BatchReaction:
+    """The stream handler's reaction for one batch: ``reaction(mention, labels, first_time)`` per record,
+    then ``reaction.flush()`` once the batch is done."""
+
+    def __init__(
+        self,
+        *,
+        store: Any,
+        config: VeilleConfig,
+        channels_for: Callable[[WatchConfig], Sequence[Channel]],
+        now: datetime,
+        app_url: str | None = None,
+    ) -> None:
+        self.store, self.config, self.channels_for, self.now, self.app_url = store, config, channels_for, now, app_url
+        self.negatives: dict[tuple[str, datetime], int] = {}
+        self.recent: set[tuple[str, datetime]] = set()
+
+    def __call__(self, mention: Mention, labels: dict[str, Any], first_time: bool) -> None:
+        react(
+            mention,
+            labels,
+            first_time,
+            store=self.store,
+            config=self.config,
+            channels_for=self.channels_for,
+            now=self.now,
+            app_url=self.app_url,
+            tally=self._tally,
+        )
+
+    def _tally(self, watch: str, created_at: datetime) -> None:
+        from chalicelib import crisis
+
+        key = (watch, crisis.floor_hour(created_at))
+        self.negatives[key] = self.negatives.get(key, 0) + 1
+        if self.now - created_at <= CRISIS_RECENT:
+            self.recent.add(key)
+
+    def flush(self) -> None:
+        """Count the batch's negative mentions per watch and hour, then check the recent hours for a crisis.
+
+        Never raises: the labels are stored by now, and a count or check that failed is logged (the next
+        batch with a negative mention of the watch checks again).
+        """
+        from chalicelib import crisis
+
+        for (watch_name, hour), amount in sorted(self.negatives.items()):
+            try:
+                crisis.record_negative(self.store, watch_name, hour, amount)
+                if (watch_name, hour) not in self.recent:
+                    continue
+                watch = self.config.watch(watch_name)
+                if crisis.check_crisis(self.store, watch_name, hour, watch.crisis_min_count, self.channels_for(watch)):
+                    metrics.add_metric(name="CrisisDetected", unit="Count", value=1)
+            except Exception as exc:  # noqa: BLE001 - one watch's failure must not stop the others
+                logger.error("crisis counting failed", extra={"watch": watch_name, "error": str(exc)})
+        self.negatives.clear()
+        self.recent.clear()
+
+
+def production_reaction() -> BatchReaction:
+    """A :class:`BatchReaction` with the production dependencies (store, config, channels, inbox link)."""
+    from chalicelib.config import get_config
+    from chalicelib.notify import channels_for
+    from chalicelib.settings import get_settings
+    from chalicelib.store import get_store
+
+    return BatchReaction(
+        store=get_store(),
+        config=get_config(),
+        channels_for=channels_for,
+        now=utcnow(),
+        app_url=get_settings().public_url.rstrip("/") + "/app",
+    )
 
 
 def react_to_labels(mention: Mention, labels: dict[str, Any], first_time: bool) -> None:

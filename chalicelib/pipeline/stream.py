@@ -102,7 +102,11 @@ def process_stream(
         react(mention, labels, first_time)
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    return dict(process_partial_response(event=event, record_handler=handle, processor=processor, context=context))
+    answer = dict(process_partial_response(event=event, record_handler=handle, processor=processor, context=context))
+    flush = getattr(react, "flush", None)
+    if flush is not None:
+        flush()  # per-batch work of the reaction (crisis counters); it logs its own failures
+    return answer
 
 
 def _safe_mention(record: Any) -> Mention | None:

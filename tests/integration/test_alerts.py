@@ -173,3 +173,41 @@ def test_crisis_alert_once_per_episode(store: Any) -> None:
         deliver(n, later + timedelta(minutes=minute))
     crises = [a for a in recorder.alerts if a.kind == "crisis"]
     assert len(crises) == 2 and crises[1].key == f"acme#{later:%Y-%m-%dT%H}"
+
+
+def test_a_stream_batch_counts_its_negative_mentions_once_per_hour(store: Any) -> None:
+    from chalicelib.pipeline.react import BatchReaction
+
+    # Given a quiet fortnight: one negative mention every 12 hours
+    hour = NOW.replace(minute=0)
+    for h in range(12, 14 * 24 + 1, 12):
+        store.add_to_counter("acme", COUNTER, hour - timedelta(hours=h))
+    recorder = Recorder()
+    counter_updates: list[dict[str, Any]] = []
+    original = store.add_to_counter
+
+    def spy(watch: str, name: str, at: datetime, amount: int = 1) -> int:
+        counter_updates.append({"watch": watch, "hour": at, "amount": amount})
+        return original(watch, name, at, amount)
+
+    store.add_to_counter = spy
+    reaction = BatchReaction(store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+
+    # When one stream batch brings five negative mentions of this hour, one redelivered, and a positive one
+    batch = [mention(n, f"acme is down, number {n}", hour + timedelta(minutes=n)) for n in range(1, 6)]
+    for m in batch:
+        store.put_mention(m)
+        reaction(m, m.labels or {}, True)
+    reaction(batch[0], batch[0].labels or {}, False)  # a redelivered record counts nothing
+    happy = mention(9, "acme is great", hour + timedelta(minutes=9), sentiment="positive")
+    reaction(happy, happy.labels or {}, True)
+    assert counter_updates == [] and recorder.alerts == []  # nothing counted before the batch ends
+    reaction.flush()
+
+    # Then one counter update for the hour, by five, and one crisis alert quoting the batch's mentions
+    assert counter_updates == [{"watch": "acme", "hour": hour, "amount": 5}]
+    assert store.counters("acme", COUNTER, hour, hour) == {f"{hour:%Y-%m-%dT%H}": 5}
+    crises = [a for a in recorder.alerts if a.kind == "crisis"]
+    assert len(crises) == 1 and len(crises[0].items) == 3
+    reaction.flush()  # an empty flush does nothing
+    assert len(counter_updates) == 1 and len(recorder.alerts) == 1

@@ -1,4 +1,8 @@
-"""Secrets: the environment locally, SSM SecureStrings in AWS; an SSM outage is not a missing secret."""
+"""Secrets: the environment locally, SSM SecureStrings in AWS; an SSM outage is not a missing secret.
+
+Clients come from their own boto3 Session: boto3's default session would keep these tests' fake
+credentials, and DynamoDB Local keeps one database per access key.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ def ssm_env(monkeypatch: pytest.MonkeyPatch):
 
 def test_the_environment_wins_then_ssm_then_nothing(ssm_env, monkeypatch: pytest.MonkeyPatch):
     with mock_aws():
-        boto3.client("ssm").put_parameter(
+        boto3.session.Session().client("ssm").put_parameter(
             Name="/veille/test/VEILLE_TALLY_SECRET", Value="from-ssm", Type="SecureString"
         )
         assert get_secret("VEILLE_TALLY_SECRET") == "from-ssm"
@@ -41,7 +45,7 @@ def _throttled_ssm(monkeypatch: pytest.MonkeyPatch):
     """Powertools' SSM provider on a client whose next GetParameter is throttled."""
     from aws_lambda_powertools.utilities import parameters
 
-    client = boto3.client("ssm", region_name="us-east-1")
+    client = boto3.session.Session().client("ssm", region_name="us-east-1")
     stubber = Stubber(client)
     stubber.add_client_error("get_parameter", service_error_code="ThrottlingException", http_status_code=400)
     stubber.activate()

@@ -411,7 +411,9 @@ def daily_stats(
     *,
     today: date | None = None,
 ) -> dict[str, Any]:
-    """Per-day counts for the charts, oldest day first; hidden and spam mentions count only as ``hidden``."""
+    """Per-day counts for the charts, oldest day first; what the digest hides counts only as ``hidden``."""
+    from chalicelib.digest.build import is_hidden
+
     watch = resolve_watch(config, query.watch)
     until = query.until or (today or utcnow().date())
     days = [until - timedelta(days=i) for i in range(query.days - 1, -1, -1)]
@@ -422,7 +424,7 @@ def daily_stats(
         )
         for mention in store.iter_mentions(watch, [day.isoformat()]):
             labels = effective_labels(mention)
-            if mention.status == "hidden" or labels.get("spam"):
+            if is_hidden(mention):  # the digest's rule: spam, offensive, hidden by hand, with its exceptions
                 row["hidden"] += 1
                 continue
             row["total"] += 1

@@ -302,7 +302,7 @@ def test_patch_refuses_an_empty_change_and_unknown_ids() -> None:
 
 
 # -- stats --------------------------------------------------------------------------------------------------------
-def test_stats_count_each_day_oldest_first_leaving_spam_and_hidden_aside() -> None:
+def test_stats_count_each_day_oldest_first_leaving_what_the_digest_hides_aside() -> None:
     yesterday = TODAY - timedelta(days=1)
     store = FakeStore(
         [
@@ -311,6 +311,7 @@ def test_stats_count_each_day_oldest_first_leaving_spam_and_hidden_aside() -> No
             mention(3, labels={"sentiment": "negative", "spam": True}),
             mention(4, status="hidden"),
             mention(5, day=yesterday, labels={"sentiment": "neutral"}),
+            mention(6, labels={"sentiment": "negative", "offensive": True}),  # abuse: hidden, as in the digest
         ]
     )
     stats = daily_stats(store, CONFIG, StatsQuery(days=3), today=TODAY)
@@ -338,7 +339,7 @@ def test_stats_count_each_day_oldest_first_leaving_spam_and_hidden_aside() -> No
         "leads": 1,
         "needs_reply": 1,
         "replied": 1,
-        "hidden": 2,
+        "hidden": 3,
     }
 
 

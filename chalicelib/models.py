@@ -118,6 +118,20 @@ class Mention(BaseModel):
         end = min(len(text), start + width)
         return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
+    def effective_labels(self, labels: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The classifier's labels (or ``labels``, fresh from it) with the user's corrections laid over them."""
+        return {**(labels if labels is not None else self.labels or {}), **(self.corrections or {})}
+
+    def is_hidden(self) -> bool:
+        """Left out of the digest and the charts (counted only): spam unless a lead, offensive unless a
+        complaint or a question (a rude customer still waits for an answer), or hidden by a user."""
+        if self.status == "hidden":
+            return True
+        labels = self.effective_labels()
+        if labels.get("spam") and not labels.get("lead"):
+            return True
+        return bool(labels.get("offensive")) and not (labels.get("complaint") or labels.get("needs_reply"))
+
 
 class SourceRun(BaseModel):
     """What one run of one source did: the raw material of source health."""

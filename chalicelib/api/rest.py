@@ -229,16 +229,11 @@ def decode_cursor(text: str) -> Cursor:
 
 
 # -- plain functions ---------------------------------------------------------------------------------------
-def effective_labels(mention: Mention) -> dict[str, Any]:
-    """The classifier's labels with the user's corrections on top."""
-    return {**(mention.labels or {}), **(mention.corrections or {})}
-
-
 def mention_json(mention: Mention) -> dict[str, Any]:
     """A mention as the API shows it: every field, its UTC day, and its labels after corrections."""
     data = mention.model_dump(mode="json")
     data["day"] = mention.day
-    data["effective_labels"] = effective_labels(mention)
+    data["effective_labels"] = mention.effective_labels()
     return data
 
 
@@ -249,7 +244,7 @@ def fold(text: str) -> str:
 
 
 def has_label(mention: Mention, label: str) -> bool:
-    labels = effective_labels(mention)
+    labels = mention.effective_labels()
     if label in ("negative", "positive", "neutral"):
         return labels.get("sentiment") == label
     return bool(labels.get(label))
@@ -412,8 +407,6 @@ def daily_stats(
     today: date | None = None,
 ) -> dict[str, Any]:
     """Per-day counts for the charts, oldest day first; what the digest hides counts only as ``hidden``."""
-    from chalicelib.digest.build import is_hidden
-
     watch = resolve_watch(config, query.watch)
     until = query.until or (today or utcnow().date())
     days = [until - timedelta(days=i) for i in range(query.days - 1, -1, -1)]
@@ -423,8 +416,8 @@ def daily_stats(
             ("total", "positive", "neutral", "negative", "complaints", "leads", "needs_reply", "replied", "hidden"), 0
         )
         for mention in store.iter_mentions(watch, [day.isoformat()]):
-            labels = effective_labels(mention)
-            if is_hidden(mention):  # the digest's rule: spam, offensive, hidden by hand, with its exceptions
+            labels = mention.effective_labels()
+            if mention.is_hidden():  # the digest's rule: spam, offensive, hidden by hand, with its exceptions
                 row["hidden"] += 1
                 continue
             row["total"] += 1

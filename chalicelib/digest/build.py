@@ -37,21 +37,6 @@ class DigestStore(Protocol):
     def list_health(self) -> list[SourceHealth]: ...
 
 
-def effective_labels(mention: Mention) -> dict[str, Any]:
-    """The classifier's labels with the user's corrections laid over them."""
-    return {**(mention.labels or {}), **(mention.corrections or {})}
-
-
-def is_hidden(mention: Mention) -> bool:
-    """Spam (unless a lead), offensive (unless a complaint or a question), hidden by a user: counted, not shown."""
-    labels = effective_labels(mention)
-    if mention.status == "hidden":
-        return True
-    if labels.get("spam") and not labels.get("lead"):
-        return True
-    return bool(labels.get("offensive")) and not (labels.get("complaint") or labels.get("needs_reply"))
-
-
 def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The first instant of ``day`` and of the next day in ``zone``, as UTC datetimes (DST-aware)."""
     start = datetime.combine(day, time(0), zone).astimezone(UTC)
@@ -79,7 +64,7 @@ def _why(labels: dict[str, Any]) -> list[str]:
 
 def mention_item(mention: Mention, zone: ZoneInfo) -> dict[str, Any]:
     """One mention as the digest shows it: the quoted text, who, where, and a link to the original."""
-    labels = effective_labels(mention)
+    labels = mention.effective_labels()
     return {
         "id": mention.id,
         "source": mention.source,
@@ -138,15 +123,15 @@ def build_digest(
         if history_start <= _as_utc(m.created_at) < end
     ]
     today = [m for m in history if start <= _as_utc(m.created_at)]
-    shown = [m for m in today if not is_hidden(m)]
-    labels = {m.id: effective_labels(m) for m in history}
+    shown = [m for m in today if not m.is_hidden()]
+    labels = {m.id: m.effective_labels() for m in history}
 
     # Trend: today against each of the previous local days.
     previous: list[dict[str, Any]] = []
     for back in range(TREND_DAYS, 0, -1):
         d = day - timedelta(days=back)
         d_start, d_end = local_day_bounds(d, zone)
-        count = sum(1 for m in history if d_start <= _as_utc(m.created_at) < d_end and not is_hidden(m))
+        count = sum(1 for m in history if d_start <= _as_utc(m.created_at) < d_end and not m.is_hidden())
         previous.append({"date": d.isoformat(), "count": count})
     previous_mean = sum(p["count"] for p in previous) / TREND_DAYS
     trend = {
@@ -163,7 +148,7 @@ def build_digest(
     open_items = [
         m
         for m in history
-        if not is_hidden(m)
+        if not m.is_hidden()
         and m.status in OPEN_STATUSES
         and (labels[m.id].get("needs_reply") or labels[m.id].get("complaint"))
     ]
@@ -192,8 +177,8 @@ def build_digest(
             break
 
     hidden = {
-        "spam": sum(1 for m in today if labels[m.id].get("spam") and is_hidden(m)),
-        "offensive": sum(1 for m in today if labels[m.id].get("offensive") and is_hidden(m)),
+        "spam": sum(1 for m in today if labels[m.id].get("spam") and m.is_hidden()),
+        "offensive": sum(1 for m in today if labels[m.id].get("offensive") and m.is_hidden()),
         "by_user": sum(1 for m in today if m.status == "hidden"),
         "total": len(today) - len(shown),
     }
@@ -294,7 +279,7 @@ def share_of_voice(
         counts[name] = sum(
             1
             for m in store.iter_mentions(name, utc_days(start, end))
-            if start <= _as_utc(m.created_at) < end and not is_hidden(m)
+            if start <= _as_utc(m.created_at) < end and not m.is_hidden()
         )
     total = sum(counts.values())
     return [

@@ -26,11 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
 CRISIS_RECENT = timedelta(hours=2)
 
 
-def effective_labels(mention: Mention, labels: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The classifier's labels with the user's corrections laid over them."""
-    return {**(labels if labels is not None else mention.labels or {}), **(mention.corrections or {})}
-
-
 def why_lines(labels: dict[str, Any]) -> list[str]:
     """``{"complaint": ["refund", "broken"]}`` as ``["complaint: refund, broken"]``."""
     why = labels.get("why") or {}
@@ -102,7 +97,7 @@ def react(
     except KeyError:
         logger.warning("mention of an unknown watch; no reaction", extra={"watch": mention.watch, "id": mention.id})
         return
-    labels = effective_labels(mention, labels)
+    labels = mention.effective_labels(labels)
     errors: list[Exception] = []
     channels: Sequence[Channel] | None = None
 

@@ -197,7 +197,7 @@ def write_readme(res: dict) -> None:
         ("lead F1 (held-out templates, own data)", q["lead_f1_heldout_templates"], "—", ""),
         ("needs_reply F1 (held-out templates, own data)", q["needs_reply_f1_heldout_templates"], "—", ""),
         (
-            "offensive false positives, held-out product talk FR / EN (own data)",
+            "offensive false positives, product talk test split FR / EN (own data; FR threshold chosen on it)",
             f"{q['offensive_false_positive_rate_fr_product_talk']:.1%} / "
             f"{q['offensive_false_positive_rate_en_product_talk']:.1%}",
             "—",

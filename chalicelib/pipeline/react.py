@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.alerts import Alert, AlertItem, Channel, deliver_once
@@ -90,8 +91,6 @@ def react(
     Both steps run even if one fails; the first error is then re-raised so that the stream retries
     the record (which redoes only what had not been done).
     """
-    from chalicelib import crisis
-
     try:
         watch = config.watch(mention.watch)
     except KeyError:
@@ -107,19 +106,14 @@ def react(
             channels = channels_for(watch)
         return channels
 
-    if labels.get("sentiment") == "negative" and not labels.get("spam") and tally is not None:
+    negative = labels.get("sentiment") == "negative" and not labels.get("spam")
+    if negative and tally is not None:
         if first_time:
             tally(watch.name, mention.created_at)
-    elif labels.get("sentiment") == "negative" and not labels.get("spam"):
+    elif negative:
         try:
-            crisis_store: CrisisStore = store
-            if first_time:
-                crisis.record_negative(crisis_store, watch.name, mention.created_at)
             recent = now - mention.created_at <= CRISIS_RECENT
-            if recent and crisis.check_crisis(
-                crisis_store, watch.name, mention.created_at, watch.crisis_min_count, get_channels()
-            ):
-                metrics.add_metric(name="CrisisDetected", unit="Count", value=1)
+            count_negatives(store, watch, mention.created_at, int(first_time), get_channels, check=recent)
         except Exception as exc:  # noqa: BLE001 - the urgent alert must still go out
             logger.error("crisis detection failed", extra={"watch": watch.name, "error": str(exc)})
             errors.append(exc)
@@ -134,6 +128,24 @@ def react(
 
     if errors:
         raise errors[0]
+
+
+def count_negatives(
+    store: CrisisStore,
+    watch: WatchConfig,
+    created_at: datetime,
+    amount: int,
+    channels: Callable[[], Sequence[Channel]],
+    *,
+    check: bool,
+) -> None:
+    """Add ``amount`` negative mentions to the hour of ``created_at``; with ``check``, alert on a crisis."""
+    from chalicelib import crisis
+
+    if amount:
+        crisis.record_negative(store, watch.name, created_at, amount)
+    if check and crisis.check_crisis(store, watch.name, created_at, watch.crisis_min_count, channels()):
+        metrics.add_metric(name="CrisisDetected", unit="Count", value=1)
 
 
 class BatchReaction:
@@ -180,16 +192,11 @@ class BatchReaction:
         Never raises: the labels are stored by now, and a count or check that failed is logged (the next
         batch with a negative mention of the watch checks again).
         """
-        from chalicelib import crisis
-
         for (watch_name, hour), amount in sorted(self.negatives.items()):
             try:
-                crisis.record_negative(self.store, watch_name, hour, amount)
-                if (watch_name, hour) not in self.recent:
-                    continue
                 watch = self.config.watch(watch_name)
-                if crisis.check_crisis(self.store, watch_name, hour, watch.crisis_min_count, self.channels_for(watch)):
-                    metrics.add_metric(name="CrisisDetected", unit="Count", value=1)
+                check = (watch_name, hour) in self.recent
+                count_negatives(self.store, watch, hour, amount, partial(self.channels_for, watch), check=check)
             except Exception as exc:  # noqa: BLE001 - one watch's failure must not stop the others
                 logger.error("crisis counting failed", extra={"watch": watch_name, "error": str(exc)})
         self.negatives.clear()
@@ -204,25 +211,6 @@ def production_reaction() -> BatchReaction:
     from chalicelib.store import get_store
 
     return BatchReaction(
-        store=get_store(),
-        config=get_config(),
-        channels_for=channels_for,
-        now=utcnow(),
-        app_url=get_settings().public_url.rstrip("/") + "/app",
-    )
-
-
-def react_to_labels(mention: Mention, labels: dict[str, Any], first_time: bool) -> None:
-    """The stream handler's reaction, with production dependencies (store, config, channels)."""
-    from chalicelib.config import get_config
-    from chalicelib.notify import channels_for
-    from chalicelib.settings import get_settings
-    from chalicelib.store import get_store
-
-    react(
-        mention,
-        labels,
-        first_time,
         store=get_store(),
         config=get_config(),
         channels_for=channels_for,

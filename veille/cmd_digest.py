@@ -48,6 +48,7 @@ def _local_store(data_dir: Path | None) -> Iterator[None]:
         return
     from chalicelib.settings import get_settings
     from veille.runtime.dynamodb_local import DynamoDBLocal, local_aws_environment
+    from veille.runtime.stack import clear_caches
     from veille.runtime.state import running_server
 
     data_dir = data_dir or Path(".veille")
@@ -55,7 +56,7 @@ def _local_store(data_dir: Path | None) -> Iterator[None]:
     if server:
         print(f"veille digest: reading the table of veille serve ({server['dynamodb_endpoint']})", file=sys.stderr)
         os.environ.update(local_aws_environment(server["dynamodb_endpoint"], server.get("table") or "veille"))
-        _clear_caches()
+        clear_caches()
         yield
         return
     if not data_dir.is_dir():
@@ -66,18 +67,8 @@ def _local_store(data_dir: Path | None) -> Iterator[None]:
     print(f"veille digest: starting DynamoDB Local on {data_dir} (veille serve is not running)", file=sys.stderr)
     with DynamoDBLocal(data_dir=data_dir) as ddb:
         os.environ.update(local_aws_environment(ddb.endpoint, get_settings().table_name))
-        _clear_caches()
+        clear_caches()
         yield
-
-
-def _clear_caches() -> None:
-    from chalicelib.config import get_config
-    from chalicelib.settings import get_settings
-    from chalicelib.store import get_store
-
-    get_settings.cache_clear()
-    get_store.cache_clear()
-    get_config.cache_clear()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -101,7 +101,7 @@ class LocalStack:
             os.environ["VEILLE_CONFIG"] = str(self.config_path)
         os.environ.setdefault("VEILLE_PUBLIC_URL", self.url)
         os.environ.update(self.extra_env)
-        _clear_caches()
+        clear_caches()
         from chalicelib.store import get_store
 
         store = get_store()
@@ -221,7 +221,8 @@ class LocalStack:
         return total
 
 
-def _clear_caches() -> None:
+def clear_caches() -> None:
+    """Forget the lazily built settings, store and config, so that a changed environment is seen."""
     from chalicelib.config import get_config
     from chalicelib.settings import get_settings
     from chalicelib.store.repo import get_store

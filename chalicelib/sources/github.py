@@ -10,6 +10,7 @@ cut by ``max_pages`` or the limit resumes where it stopped. Extra qualifiers (``
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import urlparse
 
 from chalicelib.errors import SourceError
 from chalicelib.models import Author, Mention
@@ -23,8 +24,8 @@ from chalicelib.sources.text import (
     iso,
     next_cursor,
     parse_datetime,
+    plain_text,
     quoted,
-    strip_html,
     total,
 )
 
@@ -107,10 +108,19 @@ def _items(body: Any) -> list[Any]:
     return list(body["items"])
 
 
+def _repo(item: dict[str, Any]) -> str:
+    """``owner/name`` from ``repository_url``, or (older answers without it) from ``html_url``."""
+    api = str(item.get("repository_url") or "")
+    if "/repos/" in api:
+        return api.rsplit("/repos/", 1)[-1]
+    path = urlparse(str(item.get("html_url") or "")).path.strip("/").split("/")
+    return "/".join(path[:2]) if len(path) >= 4 and path[2] in ("issues", "pull") else ""
+
+
 def _mention(item: dict[str, Any], retention_days: int) -> Mention:
     user = item.get("user") or {}
-    title = strip_html(item["title"])
-    repo = str(item.get("repository_url", "")).rsplit("/repos/", 1)[-1]
+    title = plain_text(item["title"])  # plain text: "<select> loses focus" keeps its tag name
+    repo = _repo(item)
     reactions = item.get("reactions") or {}
     return Mention(
         source="github",

@@ -20,6 +20,7 @@ from chalicelib.sources.text import (
     fill_reach,
     next_cursor,
     parse_datetime,
+    plain_text,
     strip_html,
 )
 
@@ -105,7 +106,7 @@ def _mention(hit: dict[str, Any], retention_days: int) -> Mention:
             if hit.get(key) is not None:
                 extra[key] = str(hit[key])
     else:
-        title = strip_html(hit.get("title")) or None
+        title = plain_text(hit.get("title"), entities=True) or None  # titles are plain text; story_text is HTML
         text = strip_html(hit.get("story_text")) or title or ""
         if hit.get("url"):
             extra["link"] = str(hit["url"])

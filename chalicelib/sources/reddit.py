@@ -17,7 +17,7 @@ from chalicelib.errors import SourceError
 from chalicelib.models import Author, Mention
 from chalicelib.sources.base import FetchContext, FetchRequest, FetchResult, SourceConfig
 from chalicelib.sources.http import fetch_json
-from chalicelib.sources.text import Watermark, as_int, collect, parse_datetime, quoted, strip_html
+from chalicelib.sources.text import Watermark, as_int, collect, parse_datetime, plain_text, quoted, strip_html
 
 DEFAULT_BASE_URL = "https://oauth.reddit.com"
 DEFAULT_AUTH_URL = "https://www.reddit.com/api/v1/access_token"
@@ -159,6 +159,20 @@ def _author(data: dict[str, Any]) -> Author:
     return Author(handle=name, name=name, url=f"{WEB}/user/{name}")
 
 
+def _permalink(data: dict[str, Any], link_id: Any) -> str:
+    """The thing's web URL: its ``permalink``, else (older answers) one built from its ids."""
+    if isinstance(data.get("permalink"), str) and data["permalink"].startswith("/"):
+        return WEB + data["permalink"]
+    thing = str(data.get("id") or str(data["name"]).partition("_")[2])
+    if not thing:
+        raise ValueError("no permalink and no id")
+    sub = f"/r/{data['subreddit']}" if data.get("subreddit") else ""
+    if link_id is None:  # a post
+        return f"{WEB}{sub}/comments/{thing}/"
+    post = str(link_id).partition("_")[2] or str(link_id)
+    return f"{WEB}{sub}/comments/{post}/_/{thing}/"
+
+
 def _post(child: dict[str, Any], retention_days: int) -> Mention:
     if child.get("kind") != "t3":
         raise ValueError("not a post")
@@ -168,14 +182,16 @@ def _post(child: dict[str, Any], retention_days: int) -> Mention:
         extra["link"] = str(data["url"])
     if data.get("num_comments") is not None:
         extra["num_comments"] = str(data["num_comments"])
-    title = strip_html(data.get("title"))
+    # With raw_json=1 the title and selftext are the author's plain text and Markdown, unescaped:
+    # a ``<module>`` in them is words, not a tag.
+    title = plain_text(data.get("title"))
     return Mention(
         source="reddit",
         external_id=str(data["name"]),
-        url=WEB + data["permalink"],
+        url=_permalink(data, None),
         author=_author(data),
         title=title,
-        text=strip_html(data.get("selftext")) or title,
+        text=plain_text(data.get("selftext")) or title,
         created_at=parse_datetime(data["created_utc"]),
         engagement=as_int(data.get("score")),
         extra=extra,
@@ -187,14 +203,15 @@ def _comment(child: dict[str, Any], retention_days: int) -> Mention:
     if child.get("kind") != "t1":
         raise ValueError("not a comment")
     data = child["data"]
-    text = strip_html(data.get("body_html")) or str(data["body"])
+    # body_html is real HTML (the author's ``<`` arrives as ``&lt;``); body is the Markdown fallback.
+    text = strip_html(data.get("body_html")) or plain_text(str(data["body"]))
     extra = {"subreddit": str(data.get("subreddit", "")), "kind": "comment"}
     if data.get("link_title"):
         extra["post_title"] = str(data["link_title"])
     return Mention(
         source="reddit",
         external_id=str(data["name"]),
-        url=WEB + data["permalink"],
+        url=_permalink(data, data.get("link_id")),
         author=_author(data),
         text=text,
         created_at=parse_datetime(data["created_utc"]),

@@ -23,7 +23,14 @@ T = TypeVar("T")
 # pydantic's ValidationError is a ValueError.
 ITEM_ERRORS: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
-_BLOCK_TAGS = frozenset({"p", "br", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "tr"})
+# Tags that end a line. Every other tag (<b>, <sup>, <sub>, <wbr>, <span>...) is inline: dropped without a
+# space, so ``H<sub>2</sub>O`` stays one word.
+_BLOCK_TAGS = frozenset(
+    {
+        "p", "br", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "hr", "table", "tr", "td", "th",
+        "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header", "footer", "figure", "figcaption",
+    }
+)  # fmt: skip
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -56,6 +63,17 @@ def strip_html(value: str | None) -> str:
     parser.feed(value)
     parser.close()
     return _tidy("".join(parser.parts))
+
+
+def plain_text(value: str | None, *, entities: bool = False) -> str:
+    """Text that is already plain (Markdown, titles, review bodies): spaces tidied, no tag removed.
+
+    ``<module>`` or ``<kanbo-widget>`` in a Reddit post are words the author wrote, not markup.
+    ``entities=True`` decodes ``&ndash;``-style entities for APIs that escape plain text.
+    """
+    if not value:
+        return ""
+    return _tidy(html.unescape(value) if entities else value)
 
 
 def _tidy(text: str) -> str:

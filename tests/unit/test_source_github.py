@@ -70,3 +70,18 @@ def test_rate_limit_403_names_the_reason() -> None:
         router.get(f"{API}/search/issues").mock(return_value=limited)
         with pytest.raises(SourceError, match="API rate limit exceeded"):
             GitHubSource().fetch(SourceConfig(type="github"), FetchRequest(terms=["veille"]), context())
+
+
+def test_an_older_search_answer_without_repository_url_takes_the_repo_from_html_url() -> None:
+    # A real 2014 answer recorded in PyGithub's replay data: no repository_url on its items.
+    with respx.mock() as router:
+        router.get(f"{API}/search/issues").mock(return_value=ok("github", "pygithub_search_2014.json"))
+        result = GitHubSource().fetch(
+            SourceConfig(type="github", author_followers=False), FetchRequest(terms=["compile"]), context()
+        )
+
+    by_number = {m.extra["number"]: m for m in result.mentions}
+    assert by_number["997"].extra["repo"] == "hrydgard/ppsspp"
+    assert by_number["275"].extra["repo"] == "ufz/ogs"
+    assert by_number["997"].extra["kind"] == "pull_request"
+    assert by_number["997"].title == "Make sceMpeg and sceAtrac basiclly workable for PC"

@@ -94,3 +94,32 @@ def test_refused_credentials_are_a_clear_error() -> None:
         router.post(TOKEN_URL).respond(401, json={"message": "Unauthorized", "error": 401})
         with pytest.raises(SourceError, match=r"HTTP 401 .*credentials were refused.*Unauthorized"):
             RedditSource().fetch(SourceConfig(type="reddit"), FetchRequest(terms=["veille"]), context(SECRETS))
+
+
+def test_selftext_and_titles_are_markdown_so_angle_brackets_are_kept_as_written() -> None:
+    with respx.mock() as router:
+        router.post(TOKEN_URL).mock(return_value=ok("reddit", "token.json"))
+        router.get(f"{API}/search").mock(return_value=ok("reddit", "search_markdown_selftext.json"))
+        result = RedditSource().fetch(SourceConfig(type="reddit"), FetchRequest(terms=["kanbo"]), context(SECRETS))
+
+    post = result.mentions[0]
+    assert post.title == 'Kanbo <kanbo-widget> & Safari: "<module>" error'
+    assert post.text.startswith("Embedding `<kanbo-widget>` in a page breaks Safari:")
+    assert "line 3, in <module>" in post.text
+    assert "<kanbo.Config object at 0x7f3a2c1d0e50>" in post.text
+    assert '<div class="kanbo"> must wrap it. Is 3 < 5 & 7 > 2 still true?' in post.text
+
+
+def test_an_older_comment_without_permalink_gets_its_url_from_link_id_and_id() -> None:
+    # A real answer recorded in praw's cassettes (2016): comments had no "permalink" then.
+    config = SourceConfig(type="reddit", subreddits="redditdev", max_pages=1)
+    with respx.mock() as router:
+        router.post(TOKEN_URL).mock(return_value=ok("reddit", "token.json"))
+        router.get(f"{API}/r/redditdev/search").mock(return_value=ok("reddit", "search_incremental.json"))
+        router.get(f"{API}/r/redditdev/comments").mock(return_value=ok("reddit", "praw_comments_no_permalink.json"))
+        result = RedditSource().fetch(config, FetchRequest(terms=["release"]), context(SECRETS))
+
+    comment = next(m for m in result.mentions if m.extra["kind"] == "comment")
+    assert comment.url == "https://www.reddit.com/r/redditdev/comments/2gmzqe/_/cklhv0f/"
+    assert comment.text.startswith("Yes it does. That fix is also in the master branch, we just haven't made")
+    assert result.skipped == 0

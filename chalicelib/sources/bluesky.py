@@ -150,6 +150,65 @@ def _sort_at(mention: Mention) -> datetime:
     return min(mention.created_at, parse_datetime(indexed)) if indexed else mention.created_at
 
 
+_LINK = "app.bsky.richtext.facet#link"
+
+
+def _with_full_links(text: str, facets: Any) -> str:
+    """The post text with each link facet's label replaced by its full URL when the label is a shortened one.
+
+    Clients shorten long links in the text (``open.substack.com/pub/christac...``) and keep the full URL
+    in a facet, indexed in UTF-8 bytes. A label that is words ("this site") is kept, followed by the URL.
+    """
+    data = text.encode("utf-8")
+    links: list[tuple[int, int, str]] = []
+    for facet in facets if isinstance(facets, list) else []:
+        index = facet.get("index") if isinstance(facet, dict) else None
+        features = facet.get("features") if isinstance(facet, dict) else None
+        if not isinstance(index, dict) or not isinstance(features, list):
+            continue
+        start, end = as_int(index.get("byteStart")), as_int(index.get("byteEnd"))
+        uri = next((f.get("uri") for f in features if isinstance(f, dict) and f.get("$type") == _LINK), None)
+        if start is None or end is None or not 0 <= start < end <= len(data) or not isinstance(uri, str):
+            continue
+        links.append((start, end, uri))
+    out, at = [], 0
+    for start, end, uri in sorted(links):
+        if start < at:
+            continue  # overlapping facets: keep the first
+        label = data[start:end].decode("utf-8", "replace")
+        bare = label.rstrip(".…").removeprefix("https://").removeprefix("http://")
+        target = uri.removeprefix("https://").removeprefix("http://")
+        full = uri if target.startswith(bare) else f"{label} ({uri})"
+        out += [data[at:start].decode("utf-8", "replace"), full]
+        at = end
+    out.append(data[at:].decode("utf-8", "replace"))
+    return "".join(out)
+
+
+def _link_card(record: dict[str, Any], embed: Any) -> dict[str, Any] | None:
+    """The external link card (uri, title, description) of a post, from the view or the record."""
+    for candidate in (embed, record.get("embed")):
+        if not isinstance(candidate, dict):
+            continue
+        media = candidate.get("media") if isinstance(candidate.get("media"), dict) else {}
+        for holder in (candidate, media):
+            external = holder.get("external")
+            if isinstance(external, dict) and external.get("uri"):
+                return external
+    return None
+
+
+def _full_text(record: dict[str, Any], embed: Any) -> str:
+    """The words of a post: its text with full link URLs, then its link card's title and description."""
+    text = _with_full_links(str(record["text"]), record.get("facets"))
+    card = _link_card(record, embed)
+    if card:
+        words = [str(card.get(k) or "").strip() for k in ("title", "description")]
+        if any(words):
+            text = "\n\n".join([text, "\n".join(w for w in words if w)])
+    return text
+
+
 def _mention(post: dict[str, Any], retention_days: int) -> Mention:
     uri = str(post["uri"])
     if not uri.startswith("at://"):
@@ -162,6 +221,8 @@ def _mention(post: dict[str, Any], retention_days: int) -> Mention:
     extra = {"did": str(author.get("did", "")), "cid": str(post.get("cid", ""))}
     if post.get("indexedAt"):
         extra["indexed_at"] = iso(parse_datetime(post["indexedAt"]))
+    if card := _link_card(record, post.get("embed")):
+        extra["link"] = str(card.get("uri", ""))
     return Mention(
         source="bluesky",
         external_id=uri,
@@ -172,7 +233,7 @@ def _mention(post: dict[str, Any], retention_days: int) -> Mention:
             url=f"https://bsky.app/profile/{handle}",
             reach=as_int(author.get("followersCount")),
         ),
-        text=str(record["text"]),
+        text=_full_text(record, post.get("embed")),
         lang=primary_lang(langs[0]) if langs else None,
         created_at=parse_datetime(record["createdAt"]),
         engagement=total(*(post.get(k) for k in ("likeCount", "repostCount", "replyCount", "quoteCount"))),

@@ -26,6 +26,7 @@ from chalicelib.sources.text import (
     iso,
     next_cursor,
     parse_datetime,
+    plain_text,
     primary_lang,
     quoted,
     strip_html,
@@ -194,6 +195,10 @@ class _Run:
                 if (views := as_int(stats.get("viewCount"))) is not None:
                     video.extra["views"] = str(views)
                 video.lang = primary_lang(snippet.get("defaultAudioLanguage") or snippet.get("defaultLanguage"))
+                # search.list cuts the description at ~160 characters ("..."); videos.list has it whole,
+                # as plain text (not entity-escaped like the search snippet).
+                if description := plain_text(snippet.get("description")):
+                    video.text = description
 
     def add_reach(self, mentions: list[Mention]) -> None:
         """Subscriber counts from ``channels.list`` (1 unit per 50 channels); hidden counts stay unknown."""

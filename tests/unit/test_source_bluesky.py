@@ -109,3 +109,22 @@ def test_wrong_app_password_reports_the_api_message() -> None:
         router.post(f"{XRPC}/com.atproto.server.createSession").mock(return_value=refused)
         with pytest.raises(SourceError, match="Invalid identifier or password"):
             BlueskySource().fetch(SourceConfig(type="bluesky"), FetchRequest(terms=["veille"]), context(SECRETS))
+
+
+def test_links_come_whole_from_the_facets_and_the_link_card_adds_its_title_and_description() -> None:
+    with respx.mock() as router:
+        _mount(router, "search_link_card.json")
+        result = BlueskySource().fetch(
+            SourceConfig(type="bluesky", max_pages=1), FetchRequest(terms=["kanbo"]), context(SECRETS)
+        )
+
+    post = result.mentions[0]
+    first_line, card = post.text.split("\n\n")
+    # The shortened label is replaced by the facet's URL (byte offsets after "è" and an emoji);
+    # a label made of words is kept, with the URL beside it.
+    assert first_line == (
+        "Très bon retour sur Kanbo 🎉 https://open.substack.com/pub/christachristensen/p/"
+        "why-we-moved-our-team-to-kanbo?r=2x9f1&utm_medium=ios et la doc (https://docs.kanbo.io/fr/) ici"
+    )
+    assert card == "Why we moved our team to Kanbo\nThree months in: what Kanbo fixed, and the one thing we miss."
+    assert post.extra["link"].startswith("https://open.substack.com/pub/christachristensen/p/why-we-moved")

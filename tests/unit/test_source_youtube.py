@@ -132,3 +132,17 @@ def test_quota_exceeded_fails_the_run_with_the_reason() -> None:
 def test_missing_key_names_the_setting() -> None:
     with pytest.raises(SourceError, match="VEILLE_YOUTUBE_API_KEY"):
         YouTubeSource().fetch(SourceConfig(type="youtube"), FetchRequest(terms=["veille"]), context())
+
+
+def test_a_video_keeps_its_whole_description_from_videos_list_not_the_cut_search_snippet() -> None:
+    with respx.mock() as router:
+        routes = _mount(router)
+        routes["videos"].mock(return_value=ok("youtube", "videos_full_description.json"))
+        result = YouTubeSource().fetch(SourceConfig(type="youtube"), FetchRequest(terms=["veille"]), context(KEY))
+
+    videos = {m.external_id: m for m in result.mentions if m.extra["kind"] == "video"}
+    full = videos["7y1UCICm0Jo"].text
+    assert full.startswith("We test Veille on a real launch & compare it to the paid social listening tools")
+    assert "Instagram and TikTok are not covered" in full and "..." not in full
+    # An empty description in videos.list keeps the search snippet rather than nothing.
+    assert videos["7ghhRHRP6t4"].text == "Installation pas à pas ..."

@@ -22,6 +22,16 @@ FIELDS = ("lang", "source", "site", "author")
 _FIELD_RE = re.compile(r"(?i)(lang|source|site|author):(.*)", re.DOTALL)
 _WORD_END = re.compile(r'[\s()"]')
 _FIELD_EXAMPLES = {"lang": "lang:fr", "source": "source:reddit", "site": "site:example.com", "author": "author:jdoe"}
+# ISO 639-1: the two-letter codes a mention's language can carry (sources declare regional tags too: fr-CA).
+_ISO_639_1 = (
+    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz "
+    "ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik "
+    "io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml "
+    "mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd "
+    "se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi "
+    "vo wa wo xh yi yo za zh zu"
+)
+LANGUAGE_CODES = frozenset(_ISO_639_1.split())
 
 
 @dataclass(frozen=True)
@@ -109,10 +119,35 @@ def _tokenise(query: str) -> list[_Token]:
                     raise QuerySyntaxError(
                         col, f"{name}: needs a value right after the colon, e.g. {_FIELD_EXAMPLES[name]}", query
                     )
+                _check_field_value(name, value.strip(), col, query)
                 tokens.append(_Token("FIELD", value.strip(), col, name))
             else:
                 tokens.append(_Token("WORD", word, col))
     return tokens
+
+
+def _check_field_value(name: str, value: str, column: int, query: str) -> None:
+    """A ``lang:`` or ``source:`` value nothing could ever carry is a mistake: name the valid ones."""
+    low = value.lower()
+    if name == "lang" and re.split(r"[-_]", low, maxsplit=1)[0] not in LANGUAGE_CODES:
+        raise QuerySyntaxError(
+            column,
+            f"lang:{value}: unknown language code; use a two-letter ISO 639-1 code such as en, fr, de, es, it, "
+            "pt, nl (a region may follow: fr-CA)",
+            query,
+        )
+    if name == "source":
+        # Imported here: the registry is a plain dict, and the query package stays free of the connectors.
+        from chalicelib.sources import SOURCE_TYPES
+
+        names = [*SOURCE_TYPES, "form"]
+        if not (low.startswith("form:") or any(known.startswith(low) for known in names)):
+            raise QuerySyntaxError(
+                column,
+                f"source:{value}: unknown source; use one of {', '.join(sorted(names))} (form:typeform, ... for "
+                "one form tool)",
+                query,
+            )
 
 
 def _read_phrase(query: str, i: int) -> tuple[str, int]:

@@ -383,3 +383,28 @@ def test_spans_after_accents_and_emoji_keep_their_offsets() -> None:
     # Then one that changes length, after the first text filled the cache.
     text = "ﬁ 😡 déçu par ÀCME"
     assert quotes(text, compile_query("acme").match(text)) == ["ÀCME"]
+
+
+@pytest.mark.parametrize(
+    ("query", "column", "fragments"),
+    [
+        ("acme lang:xx", 6, ["lang:xx: unknown language code", "ISO 639-1", "en, fr"]),
+        ("acme lang:english", 6, ["lang:english: unknown language code"]),
+        ("acme OR source:twitter", 9, ["source:twitter: unknown source", "bluesky", "reddit", "rss", "form"]),
+    ],
+)
+def test_a_language_or_source_nothing_carries_is_an_error_naming_the_valid_values(
+    query: str, column: int, fragments: list[str]
+) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        compile_query(query)
+    assert caught.value.column == column
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "query", ["lang:de", "lang:FR", "lang:pt-BR", "lang:fr_BE", "source:google-alerts", "source:form:tally"]
+)
+def test_known_languages_sources_and_prefixes_still_compile(query: str) -> None:
+    assert compile_query(f"acme {query}").match("acme") is None  # compiles; no metadata given, so no match

@@ -190,8 +190,8 @@ def _link_card(record: dict[str, Any], embed: Any) -> dict[str, Any] | None:
     for candidate in (embed, record.get("embed")):
         if not isinstance(candidate, dict):
             continue
-        media = candidate.get("media") if isinstance(candidate.get("media"), dict) else {}
-        for holder in (candidate, media):
+        media = candidate.get("media")
+        for holder in (candidate, media if isinstance(media, dict) else {}):
             external = holder.get("external")
             if isinstance(external, dict) and external.get("uri"):
                 return external

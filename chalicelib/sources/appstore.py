@@ -11,6 +11,7 @@ watermark's time) or at an older ``updated`` time.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ from chalicelib.errors import SourceError
 from chalicelib.models import Author, Mention
 from chalicelib.sources.base import FetchContext, FetchRequest, FetchResult, SourceConfig
 from chalicelib.sources.http import fetch_json
-from chalicelib.sources.text import Watermark, as_int, collect, parse_datetime, strip_html
+from chalicelib.sources.text import Watermark, as_int, collect, parse_datetime, plain_text
 
 DEFAULT_BASE_URL = "https://itunes.apple.com"
 MAX_FEED_PAGES = 10  # Apple serves no older page
@@ -49,10 +50,10 @@ class AppStoreSource:
             found: list[Mention] = []
             for page in range(1, max_pages + 1):
                 url = f"{base}/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
-                entries = _entries(fetch_json(ctx.http, self.type, "GET", url, timeout=config.timeout_s))
-                reviews, bad = collect(
-                    entries, partial(_review, app_id=app_id, country=country, retention_days=ctx.retention_days)
-                )
+                entries, feed_time = _entries(fetch_json(ctx.http, self.type, "GET", url, timeout=config.timeout_s))
+                build = partial(_review, app_id=app_id, country=country, retention_days=ctx.retention_days)
+                dated = [(entry, _stand_in(feed_time, page, place)) for place, entry in enumerate(entries)]
+                reviews, bad = collect(dated, lambda pair: build(pair[0], fallback=pair[1]))  # noqa: B023
                 skipped += bad
                 reached = False
                 for review in reviews:
@@ -78,13 +79,23 @@ def _countries(value: Any) -> list[str]:
     return [str(c).strip().lower() for c in items if str(c).strip()] or ["us"]
 
 
-def _entries(body: Any) -> list[Any]:
+def _entries(body: Any) -> tuple[list[Any], datetime | None]:
+    """The page's entries and the feed's own ``updated`` time (None when absent or unreadable)."""
     feed = body.get("feed") if isinstance(body, dict) else None
     if not isinstance(feed, dict):
         raise SourceError("appstore", "unexpected answer: no 'feed' object; check the base_url and app_id")
     entry = feed.get("entry", [])
+    try:
+        feed_time: datetime | None = parse_datetime(_label(feed, "updated"))
+    except (TypeError, ValueError):
+        feed_time = None
     # A feed with a single entry serialises it as an object, not a one-item list.
-    return [entry] if isinstance(entry, dict) else list(entry) if isinstance(entry, list) else []
+    return ([entry] if isinstance(entry, dict) else list(entry) if isinstance(entry, list) else []), feed_time
+
+
+def _stand_in(feed_time: datetime | None, page: int, position: int) -> datetime | None:
+    """A time for a review without its own: the feed's, one second earlier per place down the newest-first list."""
+    return feed_time - timedelta(seconds=(page - 1) * 100 + position) if feed_time else None
 
 
 def _label(entry: dict[str, Any], key: str) -> Any:
@@ -92,20 +103,29 @@ def _label(entry: dict[str, Any], key: str) -> Any:
     return value.get("label") if isinstance(value, dict) else None
 
 
-def _review(entry: dict[str, Any], app_id: str, country: str, retention_days: int) -> Mention | None:
+def _review(
+    entry: dict[str, Any], app_id: str, country: str, retention_days: int, fallback: datetime | None = None
+) -> Mention | None:
     rating = _label(entry, "im:rating")
     if rating is None:
         return None  # the app's own metadata entry, not a review
     author = entry.get("author") or {}
     name = _label(author, "name")
+    extra: dict[str, str] = {}
+    if _label(entry, "updated") is not None or fallback is None:
+        created = parse_datetime(_label(entry, "updated"))
+    else:
+        # Some storefronts' feeds give reviews no ``updated``: keep the review, dated by the feed.
+        created, extra["date"] = fallback, "feed"
     return Mention(
         source="appstore",
         external_id=str(entry["id"]["label"]),
         url=f"https://apps.apple.com/{country}/app/id{app_id}?see-all=reviews",
         author=Author(handle=name, name=name, url=_label(author, "uri")),
-        title=strip_html(_label(entry, "title")) or None,
-        text=strip_html(entry["content"]["label"]),
-        created_at=parse_datetime(entry["updated"]["label"]),
+        # Reviews are plain text: "<3" or "<Settings>" are the reviewer's words.
+        title=plain_text(_label(entry, "title")) or None,
+        text=plain_text(entry["content"]["label"]),
+        created_at=created,
         engagement=as_int(_label(entry, "im:voteSum")),
         extra={
             "rating": str(int(rating)),
@@ -113,6 +133,7 @@ def _review(entry: dict[str, Any], app_id: str, country: str, retention_days: in
             "country": country,
             "app_id": app_id,
             "votes": str(as_int(_label(entry, "im:voteCount")) or 0),
+            **extra,
         },
         retention_days=retention_days,
     )

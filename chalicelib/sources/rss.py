@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import html
 import re
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
@@ -19,16 +19,68 @@ from chalicelib.errors import SourceError
 from chalicelib.models import Author, Mention, utcnow
 from chalicelib.sources import http
 from chalicelib.sources.base import FetchContext, FetchRequest, FetchResult, SourceConfig
+from chalicelib.sources.text import strip_html as _html_to_text
 
 SEEN_IDS_KEPT = 1000
-_INLINE_TAG = re.compile(r"</?(?:b|i|em|strong|u|span|a|mark|code|small)\b[^>]*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+# Month names feeds write in other languages than English (RFC 822 dates are English only, so
+# feedparser cannot read "Seg, 24 Set 2018 19:42:40 -0300"); first three letters, accents removed.
+_MONTHS = {
+    **dict.fromkeys(("jan", "janv", "ene", "gen", "jän"), "Jan"),
+    **dict.fromkeys(("fev", "fév", "feb", "févr"), "Feb"),
+    **dict.fromkeys(("mar", "mars", "mär", "maa"), "Mar"),
+    **dict.fromkeys(("abr", "avr", "apr"), "Apr"),
+    **dict.fromkeys(("mai", "mag", "may", "mei"), "May"),
+    **dict.fromkeys(("jun", "juin", "giu"), "Jun"),
+    **dict.fromkeys(("jul", "juil", "lug"), "Jul"),
+    **dict.fromkeys(("ago", "aoû", "aou", "aug"), "Aug"),
+    **dict.fromkeys(("set", "sep", "sept"), "Sep"),
+    **dict.fromkeys(("out", "oct", "ott", "okt"), "Oct"),
+    **dict.fromkeys(("nov",), "Nov"),
+    **dict.fromkeys(("dez", "dic", "déc", "dec"), "Dec"),
+}
+_DATE_WORD = re.compile(r"[^\W\d_]+\.?")
 
 
 def strip_html(value: str) -> str:
-    """Markup to plain text: tags dropped (Google's ``<b>`` highlights too), entities decoded, spaces folded."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", _INLINE_TAG.sub("", value)))).strip()
+    """Markup to plain text on one line: tags dropped (inline ones without a space, so ``ft<sup>2</sup>``
+    stays ``ft2``; Google's ``<b>`` highlights too), entities decoded, spaces folded."""
+    return _SPACE.sub(" ", _html_to_text(value)).strip()
+
+
+def _loose_date(raw: Any) -> datetime | None:
+    """A date feedparser could not read: RFC 822 with non-English day/month names, or ISO 8601."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    text = raw.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        words = [w for w in text.replace(",", " ").split() if w]
+        if words and _DATE_WORD.fullmatch(words[0]) and words[0].rstrip(".").lower() not in _MONTHS:
+            words = words[1:]  # the day name ("Seg", "Lun.", "Mo")
+        words = [_MONTHS.get(w.rstrip(".").lower(), w) if _DATE_WORD.fullmatch(w) else w for w in words]
+        try:
+            parsed = parsedate_to_datetime(" ".join(words))
+        except (TypeError, ValueError, IndexError):
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _entry_url(entry: Any) -> str | None:
+    """The entry's web page: an http(s) ``rel=alternate`` link (or ``<link>``), else a ``rel=related`` one.
+
+    feedparser falls back to the entry's id for ``link`` (Apple's review entries give "6310006838"),
+    so the links are read themselves and anything that is not an http(s) URL is dropped.
+    """
+    links = [item for item in entry.get("links") or [] if isinstance(item, dict)]
+    for wanted in ("alternate", "related"):
+        for item in links:
+            href = str(item.get("href") or "")
+            if (item.get("rel") or "alternate") == wanted and href.startswith(("http://", "https://")):
+                return unwrap_google_redirect(href)
+    link = str(entry.get("link") or "")
+    return unwrap_google_redirect(link) if link.startswith(("http://", "https://")) else None
 
 
 def unwrap_google_redirect(link: str) -> str:
@@ -42,10 +94,14 @@ def unwrap_google_redirect(link: str) -> str:
 
 
 def _entry_time(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+    """The entry's own date: as feedparser read it, else read from the raw text by :func:`_loose_date`."""
+    for key in ("published", "updated", "created"):
+        value = entry.get(f"{key}_parsed")
         if value:
             return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    for key in ("published", "updated", "created"):
+        if parsed := _loose_date(entry.get(key)):
+            return parsed
     return None
 
 
@@ -64,10 +120,12 @@ class RssSource:
         if not location:
             raise SourceError(config.name, 'no url; set url = "https://..." or a file path in the source\'s config')
         cursor = dict(request.cursor)
-        body, validators = self._read(config, location, cursor, ctx)
+        body, validators, response_headers = self._read(config, location, cursor, ctx)
         if body is None:  # 304 Not Modified
             return FetchResult(mentions=[], cursor=cursor, notes=["not modified"])
-        feed = feedparser.parse(body)
+        # The headers carry the charset of feeds that declare none in their XML (koi8-r, shift_jis...).
+        feed = feedparser.parse(body, response_headers=response_headers)
+        feed_time = _entry_time(feed.feed)
         if feed.bozo and not feed.entries:
             raise SourceError(config.name, f"{location} is not a readable RSS/Atom feed ({feed.get('bozo_exception')})")
         seen: list[str] = list(cursor.get("seen", []))
@@ -75,7 +133,7 @@ class RssSource:
         mentions: list[Mention] = []
         skipped = 0
         for entry in feed.entries:
-            mention = self._to_mention(config, entry, ctx)
+            mention = self._to_mention(config, entry, ctx, feed_time)
             if mention is None:
                 skipped += 1
                 continue
@@ -94,11 +152,11 @@ class RssSource:
 
     def _read(
         self, config: SourceConfig, location: str, cursor: dict[str, Any], ctx: FetchContext
-    ) -> tuple[bytes | None, dict[str, str]]:
+    ) -> tuple[bytes | None, dict[str, str], dict[str, str]]:
         if not location.startswith(("http://", "https://")):
             path = Path(location)
             try:
-                return path.read_bytes(), {}
+                return path.read_bytes(), {}, {}
             except OSError as exc:
                 raise SourceError(config.name, f"cannot read feed file {path}: {exc.strerror}; check the url") from exc
         headers = {"User-Agent": "Veille/0.1 (+https://github.com/veille)"}
@@ -108,17 +166,19 @@ class RssSource:
             headers["If-Modified-Since"] = cursor["modified"]
         response = http.request(ctx.http, config.name, "GET", location, headers=headers, timeout_s=config.timeout_s)
         if response.status_code == 304:
-            return None, {}
+            return None, {}, {}
         http.check_status(config.name, response)
         validators = {
             k: response.headers[h]
             for k, h in (("etag", "etag"), ("modified", "last-modified"))
             if h in response.headers
         }
-        return response.content, validators
+        return response.content, validators, {k.lower(): v for k, v in response.headers.items()}
 
-    def _to_mention(self, config: SourceConfig, entry: Any, ctx: FetchContext) -> Mention | None:
-        link = unwrap_google_redirect(entry.get("link") or "")
+    def _to_mention(
+        self, config: SourceConfig, entry: Any, ctx: FetchContext, feed_time: datetime | None = None
+    ) -> Mention | None:
+        link = _entry_url(entry) or ""
         title = strip_html(entry.get("title") or "")
         content = entry.get("content") or []
         raw_text = (content[0].get("value") if content else None) or entry.get("summary") or ""
@@ -134,6 +194,11 @@ class RssSource:
         # the classifier detects each entry's language from its text.
         detail = (content[0] if content else None) or entry.get("title_detail") or {}
         language = (detail.get("language") or "")[:2].lower() or None
+        # An unreadable date must not pass for "now" silently (it breaks --since and the digest's day):
+        # the feed's own date stands in, else the fetch time, and ``extra["date"]`` says which.
+        created, extra = _entry_time(entry), dict[str, str]()
+        if created is None:
+            created, extra["date"] = (feed_time, "feed") if feed_time else (utcnow(), "fetched")
         return Mention(
             source=config.type,
             source_key=config.name,
@@ -143,6 +208,7 @@ class RssSource:
             title=title or None,
             text=text,
             lang=language,
-            created_at=_entry_time(entry) or utcnow(),
+            created_at=created,
+            extra=extra,
             retention_days=ctx.retention_days,
         )

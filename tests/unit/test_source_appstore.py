@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import respx
@@ -60,3 +60,18 @@ def test_second_run_stops_at_the_last_seen_review() -> None:
 def test_app_id_is_required() -> None:
     with pytest.raises(SourceError, match="app_id"):
         AppStoreSource().fetch(SourceConfig(type="appstore"), FetchRequest(terms=["veille"]), context())
+
+
+def test_reviews_without_their_own_updated_time_are_kept_dated_by_the_feed_in_order() -> None:
+    with respx.mock() as router:
+        router.get(FEED.format(country="us", page=1)).mock(return_value=ok("appstore", "us_no_entry_dates.json"))
+        router.get(FEED.format(country="us", page=2)).mock(return_value=ok("appstore", "us_page3_empty.json"))
+        result = AppStoreSource().fetch(
+            SourceConfig(type="appstore", app_id="1404176564"), FetchRequest(terms=["veille"]), context()
+        )
+
+    assert len(result.mentions) == 2 and result.skipped == 1  # the third has no content: still malformed
+    feed_time = datetime(2026, 8, 3, 12, 0, tzinfo=UTC)
+    assert [m.created_at for m in result.mentions] == [feed_time - timedelta(seconds=s) for s in (1, 2)]
+    assert all(m.extra["date"] == "feed" for m in result.mentions)
+    assert result.mentions[0].text == "Veille finds Reddit threads about us within minutes."

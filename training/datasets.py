@@ -223,6 +223,21 @@ def looks_english(text: str) -> bool:
     return sum(w in _EN_WORDS for w in words) >= sum(w in _OTHER_WORDS for w in words)
 
 
+_FR_WORDS = frozenset(
+    {"le", "la", "les", "de", "des", "du", "et", "je", "est", "pas", "un", "une", "très", "pour", "mais", "à", "au"}
+    | {"en", "il", "ce", "qui", "que", "mon", "ma", "mes", "avec", "produit", "produits", "livraison", "commande"}
+    | {"bien", "merci", "rapide", "site", "colis", "parfait", "super", "bon", "top", "reçu", "envoi", "qualité"}
+    | {"trop", "satisfait", "satisfaite", "délai"}
+)
+
+
+def looks_french(text: str) -> bool:
+    """A cheap filter for the few Finnish and English reviews in French sets."""
+    words = re.findall(r"[\w']+", text.lower())
+    french = sum(w in _FR_WORDS for w in words)
+    return french > 0 and french >= sum(w in _EN_WORDS for w in words)
+
+
 def sentiment_of(stars: int | None) -> str | None:
     """1-2 negative, 3 neutral, 4-5 positive; None without stars."""
     if stars is None:
@@ -331,8 +346,11 @@ def parse_trustpilot_fr(files: list[bytes]) -> Iterator[Row]:
         if match is None:
             continue
         stars = int(match.group(1))
+        text = clean_text(join_title(rec["title"], rec["comments"]))
+        if not looks_french(text):
+            continue
         yield Row(
-            text=clean_text(join_title(rec["title"], rec["comments"])),
+            text=text,
             lang="fr",
             source="trustpilot_fr_beauty",
             domain="shop_review",

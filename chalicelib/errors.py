@@ -19,6 +19,10 @@ class ThrottledError(StorageError):
     """DynamoDB throttled the request after retries; safe to retry later."""
 
 
+class ItemRejectedError(StorageError):
+    """DynamoDB refused the item itself (too large, invalid): retrying the same item can never succeed."""
+
+
 class SecretUnavailableError(StorageError):
     """The settings store (SSM) failed to answer: the secret may exist; retry later (503, never 404)."""
 

@@ -6,10 +6,11 @@ Pure pydantic models: no boto3, no httpx. The storage layer turns them into Dyna
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Status = Literal["new", "to_reply", "replied", "ignored", "hidden"]
 STATUSES: tuple[str, ...] = ("new", "to_reply", "replied", "ignored", "hidden")
@@ -18,6 +19,35 @@ STATUSES: tuple[str, ...] = ("new", "to_reply", "replied", "ignored", "hidden")
 def utcnow() -> datetime:
     """Now, timezone-aware in UTC (one place to read the clock)."""
     return datetime.now(UTC)
+
+
+# Every mention passes through these caps when it is built, whatever its source: DynamoDB's 400 KB item
+# limit is then out of reach (20,000 characters of 4-byte UTF-8 are 80 KB), and no renderer or classifier
+# sees a code point it cannot encode.
+MAX_TEXT_CHARS = 20_000
+MAX_FIELD_CHARS = 2_000
+MAX_EXTRA_KEYS = 50
+MAX_EXTRA_CHARS = 500
+MAX_SPANS = 100
+# Lone surrogates cannot be encoded as UTF-8 (valid JSON can still carry them as "\ud800").
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# C0 controls but tab, newline and carriage return; DEL; C1 controls; the two non-characters U+FFFE/U+FFFF.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# A date this far ahead of its receipt is a wrong clock or a forged field, not a mention from the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def clean_text(value: str, limit: int = MAX_FIELD_CHARS) -> tuple[str, bool]:
+    """``value`` safe to store and render: lone surrogates become U+FFFD, control characters go, and the
+    text is cut at ``limit`` characters; returns the text and whether it was cut."""
+    text = _CONTROLS.sub("", _SURROGATES.sub("\ufffd", value))
+    if len(text) > limit:
+        return text[:limit], True
+    return text, False
+
+
+def _clean(value: str | None, limit: int = MAX_FIELD_CHARS) -> str | None:
+    return None if value is None else clean_text(value, limit)[0]
 
 
 def mention_id(source: str, external_id: str) -> str:
@@ -37,6 +67,11 @@ class Author(BaseModel):
     reach: int | None = Field(default=None, description="followers, karma or subscribers")
     email: str | None = None
 
+    @field_validator("handle", "name", "url", "email")
+    @classmethod
+    def _sanitised(cls, value: str | None) -> str | None:
+        return _clean(value)
+
 
 class Span(BaseModel):
     """A matched piece of a mention, quoted in alerts and digests."""
@@ -54,6 +89,12 @@ class WatchMatch(BaseModel):
 
     watch: str
     spans: list[Span] = Field(default_factory=list)
+
+    @field_validator("spans")
+    @classmethod
+    def _bounded(cls, spans: list[Span]) -> list[Span]:
+        # A long text that repeats the brand must not grow the item past DynamoDB's limit.
+        return spans[:MAX_SPANS]
 
 
 class Mention(BaseModel):
@@ -82,9 +123,24 @@ class Mention(BaseModel):
     status_changed_at: datetime | None = None
     retention_days: int = 90
     expires_at: int = 0
+    truncated: bool = Field(default=False, description="the text was cut at MAX_TEXT_CHARS characters")
+
+    @field_validator("source", "source_key", "external_id", "url", "title", "note", "watch")
+    @classmethod
+    def _sanitised(cls, value: str | None) -> str | None:
+        return _clean(value)
+
+    @field_validator("extra")
+    @classmethod
+    def _sanitised_extra(cls, extra: dict[str, str]) -> dict[str, str]:
+        items = list(extra.items())[:MAX_EXTRA_KEYS]
+        return {clean_text(k, 100)[0]: clean_text(v, MAX_EXTRA_CHARS)[0] for k, v in items}
 
     @model_validator(mode="after")
     def _derive(self) -> Mention:
+        # The one text sanitiser every mention goes through (each source, each webhook, each read back).
+        self.text, cut = clean_text(self.text, MAX_TEXT_CHARS)
+        self.truncated = self.truncated or cut
         if not self.id:
             self.id = mention_id(self.source, self.external_id)
         if self.created_at.tzinfo is None:
@@ -94,6 +150,21 @@ class Mention(BaseModel):
         if not self.watch and self.matches:
             self.watch = self.matches[0].watch
         return self
+
+    def settle_created_at(self, received_at: datetime) -> None:
+        """Trust ``created_at`` only within reason: one in the future (beyond a few minutes of clock skew) or
+        older than the retention becomes ``received_at``, the original kept in ``extra["created_at_given"]``.
+
+        Called where mentions enter (the fetch pipeline, webhook intake), so that a mention dated 2099 or
+        1995 still shows in today's inbox and digest instead of a day no one reads.
+        """
+        if received_at.tzinfo is None:
+            received_at = received_at.replace(tzinfo=UTC)
+        oldest = received_at - timedelta(days=self.retention_days)
+        if oldest <= self.created_at <= received_at + CLOCK_SKEW:
+            return
+        self.extra["created_at_given"] = self.created_at.isoformat()
+        self.created_at = received_at
 
     @property
     def day(self) -> str:

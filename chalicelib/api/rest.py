@@ -15,10 +15,10 @@ import json
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.errors import ConfigError, StorageError, ThrottledError, VeilleError
 from chalicelib.models import Mention, Status, utcnow
@@ -37,6 +37,8 @@ QUERY_PAGE = 100
 # A filter that matches little must not read a whole quarter in one request: after this many mentions
 # examined, the answer returns what it has and a cursor to go on from there.
 SCAN_BUDGET = 1000
+# Lambda answers at most 6 MB (API Gateway 10 MB): a page of long mentions stops here, with a cursor.
+MAX_PAGE_BYTES = 2_000_000
 LABEL_FILTERS = ("complaint", "lead", "needs_reply", "spam", "offensive", "negative", "positive", "neutral")
 LabelFilter = Literal["complaint", "lead", "needs_reply", "spam", "offensive", "negative", "positive", "neutral"]
 Sentiment = Literal["positive", "neutral", "negative"]
@@ -111,6 +113,12 @@ def check_bearer(authorization: str | None, token: str | None) -> None:
         )
 
 
+def json_response(body: dict[str, Any], status: int = 200) -> Response:
+    """JSON written as UTF-8, not escaped: an emoji is 4 bytes, not a 12-byte surrogate-pair escape."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+    return Response(text, status_code=status, headers={"Content-Type": "application/json; charset=utf-8"})
+
+
 def api_view(*, auth: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a route: check the token, then turn every expected error into its answer."""
 
@@ -121,7 +129,8 @@ def api_view(*, auth: bool = True) -> Callable[[Callable[..., Any]], Callable[..
                 if auth:
                     request = rest_bp.current_request
                     check_bearer(request.headers.get("authorization"), configured_token())
-                return view(**kwargs)
+                answer = view(**kwargs)
+                return json_response(answer) if isinstance(answer, dict) else answer
             except (ValidationError, VeilleError) as exc:
                 return error_response(exc)
 
@@ -137,13 +146,9 @@ def query_params() -> dict[str, str]:
 
 
 # -- request and answer models ------------------------------------------------------------------------
-def _known_range(value: date) -> date:
-    if not 2000 <= value.year <= 2999:
-        raise ValueError("use a date between 2000-01-01 and 2999-12-31")
-    return value
-
-
-Day = Annotated[date, AfterValidator(_known_range)]
+def days_before(day: date, count: int) -> date:
+    """``day`` minus ``count`` days, stopping at the first date there is (every date the store can hold works)."""
+    return day - timedelta(days=min(count, (day - date.min).days))
 
 
 class MentionQuery(BaseModel):
@@ -155,8 +160,8 @@ class MentionQuery(BaseModel):
     status: Status | None = None
     label: LabelFilter | None = None
     source: str | None = Field(default=None, max_length=100)
-    since: Day | None = None
-    until: Day | None = None
+    since: date | None = None
+    until: date | None = None
     text: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
     cursor: str | None = Field(default=None, max_length=1000)
@@ -169,7 +174,7 @@ class StatsQuery(BaseModel):
 
     watch: str | None = Field(default=None, max_length=40)
     days: int = Field(default=14, ge=1, le=MAX_WINDOW_DAYS)
-    until: Day | None = None
+    until: date | None = None
 
 
 class DigestQuery(BaseModel):
@@ -177,7 +182,7 @@ class DigestQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    day: Day
+    day: date
     watch: str | None = Field(default=None, max_length=40)
 
 
@@ -303,7 +308,7 @@ def _start_key(watch: str, day: date, index_key: str) -> dict[str, Any]:
 
 def _window(since: date | None, until: date | None, today: date) -> list[date]:
     until = until or today
-    since = since or until - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    since = since or days_before(until, DEFAULT_WINDOW_DAYS - 1)
     if since > until:
         raise ApiError("since: must not be after until")
     span = (until - since).days + 1
@@ -313,12 +318,19 @@ def _window(since: date | None, until: date | None, today: date) -> list[date]:
 
 
 def list_mentions(
-    store: Store, config: VeilleConfig, query: MentionQuery, *, today: date | None = None, budget: int = SCAN_BUDGET
+    store: Store,
+    config: VeilleConfig,
+    query: MentionQuery,
+    *,
+    today: date | None = None,
+    budget: int = SCAN_BUDGET,
+    max_bytes: int = MAX_PAGE_BYTES,
 ) -> dict[str, Any]:
     """One page of a watch's mentions, newest first, filtered; ``next`` is the cursor of the following page.
 
     Reads the watch-by-day index one day at a time (never a Scan) and stops after ``budget`` mentions
-    examined, so a rare filter answers a short page with a cursor instead of running long.
+    examined, so a rare filter answers a short page with a cursor instead of running long; a page is also
+    cut at ``MAX_PAGE_BYTES`` of JSON (the next page starts with the mention that did not fit).
     """
     watch = resolve_watch(config, query.watch)
     days = _window(query.since, query.until, today or utcnow().date())
@@ -329,11 +341,20 @@ def list_mentions(
         if cursor.d not in days:
             raise ApiError("cursor: it belongs to another window; repeat the same filters as the previous page")
         start_index, start_key = days.index(cursor.d), _start_key(watch, cursor.d, cursor.k)
-    items: list[Mention] = []
+    items: list[dict[str, Any]] = []
+    size = 0
     next_cursor: str | None = None
+    previous: tuple[date, Mention] | None = None
     for examined, (day, mention, more) in enumerate(_walk(store, watch, days[start_index:], start_key), 1):
         if keep(mention):
-            items.append(mention)
+            item = mention_json(mention)
+            item_size = len(json.dumps(item, ensure_ascii=False, default=str).encode())
+            if items and previous and size + item_size > max_bytes:
+                next_cursor = encode_cursor(Cursor(d=previous[0], k=_index_key(previous[1])))
+                break
+            items.append(item)
+            size += item_size
+        previous = (day, mention)
         if len(items) >= query.limit or examined >= budget:
             if more:
                 next_cursor = encode_cursor(Cursor(d=day, k=_index_key(mention)))
@@ -342,7 +363,7 @@ def list_mentions(
         "watch": watch,
         "since": days[-1].isoformat(),
         "until": days[0].isoformat(),
-        "items": [mention_json(m) for m in items],
+        "items": items,
         "next": next_cursor,
     }
 
@@ -392,7 +413,8 @@ def patch_mention(store: Store, mention_id: str, patch: MentionPatch) -> dict[st
         raise NotFoundError(f"no mention {mention_id!r}")
     corrections = None
     if patch.labels is not None:
-        corrections = {**(current.corrections or {}), **patch.labels.model_dump(exclude_none=True)}
+        # An empty object corrects nothing (the status and note still change).
+        corrections = {**(current.corrections or {}), **patch.labels.model_dump(exclude_none=True)} or None
     updated = store.update_mention(mention_id, status=patch.status, note=patch.note, corrections=corrections)
     if updated is None:
         raise NotFoundError(f"no mention {mention_id!r}")
@@ -409,7 +431,7 @@ def daily_stats(
     """Per-day counts for the charts, oldest day first; what the digest hides counts only as ``hidden``."""
     watch = resolve_watch(config, query.watch)
     until = query.until or (today or utcnow().date())
-    days = [until - timedelta(days=i) for i in range(query.days - 1, -1, -1)]
+    days = sorted({days_before(until, i) for i in range(query.days)})
     series = []
     for day in days:
         row = dict.fromkeys(
@@ -493,7 +515,15 @@ def digest_route(date: str) -> Any:
     html = "text/html" in (rest_bp.current_request.headers.get("accept") or "")
     answer = digest(_store(), _config(), query, html=html)
     if isinstance(answer, str):
-        return Response(answer, headers={"Content-Type": "text/html; charset=utf-8"})
+        from chalicelib.api.web import LINK_CSP, SECURITY_HEADERS
+
+        # The same headers as the inbox and the triage pages: no script, no sniffing, not cached.
+        headers: dict[str, str | list[str]] = {
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": LINK_CSP,
+            **SECURITY_HEADERS,
+        }
+        return Response(answer, headers=headers)
     return answer
 
 

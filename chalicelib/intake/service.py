@@ -2,7 +2,8 @@
 
 Order of checks: provider known (404) → secret configured (404) → size (413) → content type (415)
 → signature (401) → parse (400) → store (200; 503 when the table is throttled or down, so the
-provider retries and nothing is lost). Nothing is stored unless every check passed; a redelivery of
+provider retries and nothing is lost; 422 when DynamoDB refuses the item itself, which no retry
+mends). Nothing is stored unless every check passed; a redelivery of
 the same response id stores nothing new (conditional put) and still answers 200.
 
 Pure: the store, the secrets and the watch routing arrive as parameters (:class:`IntakeDeps`);
@@ -18,9 +19,9 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from chalicelib.errors import StorageError
+from chalicelib.errors import ItemRejectedError, StorageError
 from chalicelib.intake.bodies import media_type
-from chalicelib.intake.model import Delivery, PayloadError, SignatureError
+from chalicelib.intake.model import Delivery, IgnoredDelivery, PayloadError, SignatureError
 from chalicelib.intake.providers import PROVIDER_MODULES, get_provider
 from chalicelib.intake.signing import lower_keys
 from chalicelib.models import Author, Mention, WatchMatch, utcnow
@@ -129,6 +130,8 @@ def receive(request: InboundRequest, deps: IntakeDeps) -> Reply:
         return _refuse(401, str(exc), "signature")
     try:
         delivery = provider.parse(request.body, content_type)
+    except IgnoredDelivery as exc:  # signed and well-formed, but not a response to keep: no retry wanted
+        return Reply(200, {"stored": False, "ignored": str(exc)}, reason="ignored")
     except (*_PAYLOAD_ERRORS, *_SHAPE_ERRORS) as exc:
         return _bad_payload(exc)
     route = deps.route(name, delivery.form_id)
@@ -138,6 +141,8 @@ def receive(request: InboundRequest, deps: IntakeDeps) -> Reply:
         return _bad_payload(exc)
     try:
         stored = deps.store.put_mention(mention)
+    except ItemRejectedError as exc:  # the same delivery would be refused forever: a 4xx stops the retries
+        return _refuse(422, f"this delivery can never be stored: {exc}", "unstorable")
     except StorageError:
         return _refuse(503, "storage is unavailable; retry later", "storage")
     return Reply(200, {"stored": stored, "id": mention.id}, mention=mention, reason="stored" if stored else "duplicate")
@@ -146,13 +151,14 @@ def receive(request: InboundRequest, deps: IntakeDeps) -> Reply:
 def to_mention(delivery: Delivery, route: Route, *, now: datetime, drop_personal_data: bool = False) -> Mention:
     """The mention a delivery becomes: source ``form:<provider>``, Q: A text, the form as title."""
     text = delivery.body_text()
-    if not text.strip():
+    # A contact or waitlist form (only a name, email or phone) is a lead: kept with an empty text.
+    if not text.strip() and not delivery.has_contact():
         raise PayloadError("answers", "no answer with text in it")
     author = Author() if drop_personal_data else Author(name=delivery.author_name, email=delivery.author_email)
     extra = {"form_id": delivery.form_id} if delivery.form_id else {}
     if delivery.phone and not drop_personal_data:
         extra["phone"] = delivery.phone
-    return Mention(
+    mention = Mention(
         source=f"form:{delivery.provider}",
         source_key=delivery.provider,
         external_id=delivery.response_id,
@@ -167,6 +173,8 @@ def to_mention(delivery: Delivery, route: Route, *, now: datetime, drop_personal
         retention_days=route.retention_days,
         extra=extra,
     )
+    mention.settle_created_at(now)
+    return mention
 
 
 def production_deps() -> IntakeDeps:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from chalicelib.alerts import Alert, Channel, deliver_once
 from chalicelib.config import VeilleConfig, WatchConfig
 from chalicelib.dedupe import fingerprint
-from chalicelib.errors import SourceError, StorageError
+from chalicelib.errors import ItemRejectedError, SourceError, StorageError
 from chalicelib.models import Mention, SourceHealth, SourceRun, WatchMatch, utcnow
 from chalicelib.observability import logger, metrics
 from chalicelib.sources import get_source
@@ -54,8 +54,27 @@ def match_mentions(watch: WatchConfig, mentions: Sequence[Mention]) -> list[Ment
         mention.watch = watch.name
         mention.matches = [WatchMatch(watch=watch.name, spans=spans)]
         mention.fingerprint = fingerprint(f"{mention.title or ''} {mention.text}")
+        mention.settle_created_at(mention.fetched_at)
         matched.append(mention)
     return matched
+
+
+def store_each(store: Store, mentions: Sequence[Mention]) -> tuple[list[Mention], int]:
+    """Store each mention once; return the new ones and how many DynamoDB refused outright.
+
+    A refused item (which no retry would mend) is logged and skipped, so one bad entry never freezes its
+    source's cursor; a throttle or outage still raises and leaves the cursor where it was.
+    """
+    new: list[Mention] = []
+    rejected = 0
+    for mention in mentions:
+        try:
+            if store.put_mention(mention):
+                new.append(mention)
+        except ItemRejectedError as exc:
+            rejected += 1
+            logger.error("mention refused by the table; skipped", extra={"id": mention.id, "error": str(exc)})
+    return new, rejected
 
 
 def run_source(
@@ -73,9 +92,9 @@ def run_source(
         cursor = store.get_cursor(watch.name, source_config.name)
         result = source.fetch(source_config, FetchRequest(terms=terms, cursor=cursor, limit=source_config.limit), ctx)
         matched = match_mentions(watch, result.mentions)
-        new = store.put_mentions(matched)
+        new, rejected = store_each(store, matched)
         store.put_cursor(watch.name, source_config.name, result.cursor)
-        run.fetched, run.new, run.skipped = len(result.mentions), len(new), result.skipped
+        run.fetched, run.new, run.skipped = len(result.mentions), len(new), result.skipped + rejected
         summary.fetched += run.fetched
         summary.matched += len(matched)
         summary.stored += run.new

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.errors import StorageError, ThrottledError
+from chalicelib.errors import ItemRejectedError, StorageError, ThrottledError
 from chalicelib.models import Mention, SourceHealth, utcnow
 from chalicelib.store import schema
 
@@ -157,6 +157,10 @@ class Store:
                 raise _TransientThrottle(message) from exc
             if code in SERVER_ERROR_CODES:
                 raise _TransientServerError(message) from exc
+            if code == "ValidationException" and operation == "put_item":
+                # The item itself is refused (over 400 KB, an invalid attribute): say why, never retry it.
+                reason = exc.response.get("Error", {}).get("Message", "")
+                raise ItemRejectedError(f"{message}: {reason[:200]}") from exc
             raise StorageError(message) from exc
         except BotoCoreError as exc:
             raise StorageError(f"DynamoDB {operation} on table {self.table_name!r} failed: {exc}") from exc

@@ -186,8 +186,6 @@ _NAME_LABELS = frozenset(
         "name",
         "your name",
         "full name",
-        "first name",
-        "last name",
         "what's your name",
         "what is your name",
         "nom",
@@ -203,6 +201,15 @@ _NAME_LABELS = frozenset(
         "comment t'appelles-tu",
     }
 )
+# The two halves of a name, by label (English and French; "?" and "your"/"votre" removed first).
+_FIRST_NAME_LABELS = frozenset(
+    {"first name", "firstname", "given name", "forename", "birth name", "prénom", "what is first name",
+     "what's first name", "what is your first name", "what's your first name", "quel est votre prénom"}
+)  # fmt: skip
+_LAST_NAME_LABELS = frozenset(
+    {"last name", "lastname", "surname", "family name", "nom de famille", "what is last name",
+     "what's last name", "what is your last name", "what's your last name", "quel est votre nom de famille"}
+)  # fmt: skip
 _EMAIL_WORDS = ("email", "e-mail", "courriel", "adresse mail", "mail address")
 _PHONE_WORDS = ("phone", "téléphone", "telephone", "mobile", "portable")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
@@ -215,18 +222,36 @@ def clean_label(label: str) -> str:
 
 
 def personal_kind(label: str, kind: str = "") -> str | None:
-    """``email``, ``name`` or ``phone`` when a question asks for that about the respondent."""
+    """``email``, ``phone``, ``name``, ``first_name`` or ``last_name`` when a question asks for that.
+
+    The field's type decides first (``INPUT_EMAIL``, ``phone_number``, Jotform's name widget), then its
+    label, in English or French ("What is your first name?", "Prénom", "Birth name", "Nom de famille").
+    """
     kind = kind.lower()
     if kind == "name":
         return "name"
-    words = " ".join(_PUNCT.sub(" ", label.lower()).split())
-    if "email" in kind or any(w in words for w in _EMAIL_WORDS):
+    if "email" in kind:
         return "email"
-    if "phone" in kind or any(w in words.split() for w in _PHONE_WORDS):
+    if "phone" in kind:
         return "phone"
+    words = " ".join(_PUNCT.sub(" ", label.lower()).split())
+    if any(w in words for w in _EMAIL_WORDS):
+        return "email"
+    if any(w in words.split() for w in _PHONE_WORDS):
+        return "phone"
+    bare = " ".join(w for w in words.split() if w not in ("your", "votre", "ton", "ta"))
+    if words in _FIRST_NAME_LABELS or bare in _FIRST_NAME_LABELS or _camel(label) == "first name":
+        return "first_name"
+    if words in _LAST_NAME_LABELS or bare in _LAST_NAME_LABELS or _camel(label) == "last name":
+        return "last_name"
     if words in _NAME_LABELS:
         return "name"
     return None
+
+
+def _camel(label: str) -> str:
+    """``firstName`` / ``first_name`` as ``first name`` (Formspree and Zapier keys)."""
+    return " ".join(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label).replace("_", " ").lower().split())
 
 
 def looks_like_email(value: str) -> bool:
@@ -243,12 +268,16 @@ def fields_to_answers(items: list[tuple[str, str, str]]) -> tuple[list[tuple[str
         what = personal_kind(label, kind)
         if (what == "email" and not looks_like_email(value)) or (what == "phone" and not _PHONE.match(value)):
             what = None
-        if what == "name" and ("\n" in value or len(value) > 120):
+        if what in ("name", "first_name", "last_name") and ("\n" in value or len(value) > 120):
             what = None
         if what:
             personal.setdefault(what, value)
             continue
         answers.append((clean_label(label), value))
+    # "First name" + "Last name" questions make one name; a full-name question wins over the halves.
+    halves = [personal.pop(k) for k in ("first_name", "last_name") if k in personal]
+    if halves and "name" not in personal:
+        personal["name"] = " ".join(halves)
     return answers, personal
 
 

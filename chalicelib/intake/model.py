@@ -26,6 +26,13 @@ class PayloadError(VeilleError):
         self.message = message
 
 
+class IgnoredDelivery(VeilleError):
+    """A well-formed, signed delivery that is not a response to store (a partial response, another event).
+
+    Answered 200 so the provider does not retry, and nothing is stored.
+    """
+
+
 class Answer(BaseModel):
     """One answered question: its label as the respondent saw it, and the answer as text."""
 
@@ -51,6 +58,10 @@ class Delivery(BaseModel):
     author_email: str | None = None
     phone: str | None = None
     url: str | None = None
+
+    def has_contact(self) -> bool:
+        """True when the respondent left a name, an email or a phone: a sign-up or a lead, even with no text."""
+        return bool(self.author_name or self.author_email or self.phone)
 
     def body_text(self) -> str:
         """The mention's text: the free text when given, else one ``Question: answer`` line per answer."""

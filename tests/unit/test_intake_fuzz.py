@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.intake import InboundRequest, IntakeDeps, Route, receive
-from chalicelib.intake.model import Delivery, PayloadError
+from chalicelib.intake.model import Delivery, IgnoredDelivery, PayloadError
 from chalicelib.intake.providers import PROVIDER_MODULES, get_provider
 from chalicelib.intake.samples import sample_deliveries, sign
 from chalicelib.models import Mention
@@ -98,6 +98,8 @@ def _parses_or_names_a_field(provider: str, body: bytes, content_type: str) -> N
     except PayloadError as exc:
         event("refused")
         assert exc.field
+    except IgnoredDelivery:
+        event("ignored")  # a signed event that is not a response (Tally, Typeform partial): 200, not stored
     else:
         event("parsed")
         assert isinstance(delivery, Delivery)

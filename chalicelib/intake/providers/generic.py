@@ -16,7 +16,6 @@ from chalicelib.intake.model import Delivery, PayloadError
 SETTING = "VEILLE_GENERIC_SECRET"
 CONTENT_TYPES = frozenset({"application/json"})
 HEADER = "X-Veille-Signature"
-MAX_TEXT = 100_000
 
 
 def signature(raw: bytes, secret: str) -> str:
@@ -42,8 +41,7 @@ def parse(raw: bytes, content_type: str) -> Delivery:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         raise PayloadError("text", "is required (a non-empty string)")
-    if len(text) > MAX_TEXT:
-        raise PayloadError("text", f"is longer than {MAX_TEXT} characters")
+    # A long text is cut, not refused, as for every provider: the mention's length cap marks it truncated.
     email = opt_str(body.get("email"), "email")
     if email and not looks_like_email(email):
         raise PayloadError("email", "is not an email address")

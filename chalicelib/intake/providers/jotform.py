@@ -51,12 +51,43 @@ def _label_from_key(name: str) -> str:
 
 
 def _value(value: Any) -> tuple[str, str]:
-    """(kind, text) of a Jotform answer; a {first, last} object is the name widget."""
-    if isinstance(value, dict) and ("first" in value or "last" in value):
+    """(kind, text) of a Jotform answer, one rule per widget; "" for a widget left unanswered.
+
+    Dropped on purpose: signatures (a ``data:image`` URL), unanswered appointments, dates and input tables
+    (Jotform sends their empty skeleton: ``{"implementation": "new", "date": "", ...}``, ``{"colIds", "rowIds"}``).
+    """
+    if isinstance(value, str) and value.startswith("data:"):
+        return "signature", ""
+    if not isinstance(value, dict):
+        return "", render(value)
+    if "first" in value or "last" in value:
         return "name", " ".join(
             render(value.get(k)) for k in ("prefix", "first", "middle", "last", "suffix") if render(value.get(k))
         ).strip()
-    return "", render(value)
+    if {"month", "day", "year"} <= value.keys():  # date widget, with an optional time
+        date = [render(value.get(k)) for k in ("year", "month", "day")]
+        if not all(date):
+            return "date", ""
+        text = "{}-{:0>2}-{:0>2}".format(*date)
+        clock = _time(value)
+        return "date", f"{text} {clock}" if clock else text
+    if "hourSelect" in value or "timeInput" in value:
+        return "time", _time(value)
+    if "implementation" in value:  # appointment widget: only its chosen slot is an answer
+        return "appointment", render(value.get("date"))
+    if set(value) <= {"colIds", "rowIds"}:
+        return "table", ""
+    return "", render({k: v for k, v in value.items() if k not in ("colIds", "rowIds")})
+
+
+def _time(value: dict[str, Any]) -> str:
+    """``14:30`` (or ``2:30 PM``) from a time widget's parts; "" when no hour was chosen."""
+    if render(value.get("timeInput")):
+        return " ".join(p for p in (render(value.get("timeInput")), render(value.get("ampm"))) if p)
+    hour, minute = render(value.get("hourSelect")), render(value.get("minuteSelect"))
+    if not hour:
+        return ""
+    return " ".join(p for p in (f"{hour}:{minute or '00'}", render(value.get("ampm"))) if p)
 
 
 def parse(raw: bytes, content_type: str) -> Delivery:
@@ -70,7 +101,8 @@ def parse(raw: bytes, content_type: str) -> Delivery:
         if match:
             questions.append((int(match.group(1)), match.group(2), value))
     items: list[tuple[str, str, str]] = []
-    for _, name, value in sorted(questions, key=lambda q: q[0]):
+    # rawRequest lists the questions in the order of the form; their numbers are creation order.
+    for _, name, value in questions:
         kind, text = _value(value)
         if not text:
             continue

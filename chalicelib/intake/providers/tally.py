@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.intake import signing
 from chalicelib.intake.bodies import first, ident, json_object, lst, obj, opt_str, render, when
-from chalicelib.intake.model import Delivery
+from chalicelib.intake.model import Delivery, IgnoredDelivery
 from chalicelib.intake.providers import build_delivery
 
 SETTING = "VEILLE_TALLY_SECRET"
@@ -48,13 +48,22 @@ def _value(field: dict[str, Any], where: str) -> str:
 def parse(raw: bytes, content_type: str) -> Delivery:
     """A Tally ``FORM_RESPONSE`` event as a delivery."""
     body = json_object(raw)
+    event = body.get("eventType")
+    if event is not None and event != "FORM_RESPONSE":
+        raise IgnoredDelivery(f"Tally event {str(event)[:40]!r} is not a form response")
     data = obj(body.get("data"), "data")
+    fields = [obj(f, f"data.fields[{i}]") for i, f in enumerate(lst(data.get("fields"), "data.fields"))]
+    # Tally repeats each checkbox option as its own true/false field keyed "<question key>_<option id>";
+    # the question's own field already lists the chosen options, once.
+    grouped = {str(f.get("key")) for f in fields if isinstance(f.get("options"), list) and f.get("key")}
     items: list[tuple[str, str, str]] = []
-    for index, field in enumerate(lst(data.get("fields"), "data.fields")):
+    for index, field in enumerate(fields):
         where = f"data.fields[{index}]"
-        field = obj(field, where)
         kind = opt_str(field.get("type"), f"{where}.type") or ""
         if kind in SKIPPED_TYPES:
+            continue
+        key = str(field.get("key") or "")
+        if isinstance(field.get("value"), bool) and key.rpartition("_")[0] in grouped:
             continue
         label = opt_str(field.get("label"), f"{where}.label") or opt_str(field.get("key"), f"{where}.key") or ""
         items.append((label, kind, _value(field, where)))

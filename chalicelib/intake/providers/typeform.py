@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.intake import signing
 from chalicelib.intake.bodies import first, ident, json_object, lst, obj, opt_obj, opt_str, render, when
-from chalicelib.intake.model import Delivery
+from chalicelib.intake.model import Delivery, IgnoredDelivery
 from chalicelib.intake.providers import build_delivery
 
 SETTING = "VEILLE_TYPEFORM_SECRET"
@@ -51,6 +51,11 @@ def _answer_value(answer: dict[str, Any]) -> str:
 def parse(raw: bytes, content_type: str) -> Delivery:
     """A Typeform ``form_response`` event as a delivery; labels come from the form definition."""
     body = json_object(raw)
+    event = body.get("event_type")
+    if event is not None and event != "form_response":
+        # form_response_partial: the respondent has not finished. The complete response comes later with
+        # the same token; storing the partial would make that one a duplicate and lose its answers.
+        raise IgnoredDelivery(f"Typeform event {str(event)[:40]!r} is not a completed response")
     response = obj(body.get("form_response"), "form_response")
     definition = opt_obj(response.get("definition"), "form_response.definition")
     titles: dict[str, tuple[str, str]] = {}

@@ -1,0 +1,123 @@
+"""Intake on deliveries captured outside Veille (see tests/fixtures/ORIGINS.md), signed as each vendor does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chalicelib.intake import receive
+from tests.unit.test_intake_service import MemoryStore, make_deps, signed_request
+
+CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "intake"
+JOTFORM_TYPE = "multipart/form-data; boundary=------------------------J1JNT4vbVO4FCC1qLG4HSv"
+
+
+def _store(provider: str, body: bytes, content_type: str | None = None) -> tuple[int, MemoryStore, dict]:
+    store = MemoryStore()
+    reply = receive(signed_request(provider, body, content_type=content_type), make_deps(store))
+    return reply.status, store, reply.body
+
+
+def test_tally_checkbox_options_are_kept_once_and_names_email_phone_are_set_apart() -> None:
+    status, store, _ = _store("tally", (CAPTURES / "tally_osoc22_application.json").read_bytes())
+    assert status == 200
+    mention = next(iter(store.mentions.values()))
+    lines = mention.text.splitlines()
+    assert "What do/did you study?: Backend development, Business management" in lines
+    assert not any("(Design)" in line or line.endswith(": no") for line in lines)
+    # "Birth name" + "Last name" make one name; email and phone recognised by their field type.
+    assert mention.author.name == "Test Person Very Testy"
+    assert mention.author.email == "test@tester.com" and mention.extra["phone"] == "00000000000"
+    assert "Test Person" not in mention.text and "test@tester.com" not in mention.text
+    assert "How many years does your degree take?: 5" in lines
+
+
+def test_a_tally_event_that_is_not_a_form_response_is_acknowledged_and_not_stored() -> None:
+    body = json.loads((CAPTURES / "tally_osoc22_application.json").read_bytes())
+    body["eventType"] = "FORM_CREATED"
+    status, store, answer = _store("tally", json.dumps(body).encode())
+    assert status == 200 and answer["stored"] is False and "FORM_CREATED" in answer["ignored"]
+    assert store.mentions == {}
+
+
+def test_typeform_partial_response_is_not_stored_so_the_complete_one_is_not_a_duplicate() -> None:
+    complete = json.loads(signed_request("typeform").body)
+    partial = {**complete, "event_type": "form_response_partial"}
+    store = MemoryStore()
+    deps = make_deps(store)
+    first = receive(signed_request("typeform", json.dumps(partial).encode()), deps)
+    assert first.status == 200 and first.reason == "ignored" and store.mentions == {}
+    second = receive(signed_request("typeform", json.dumps(complete).encode()), deps)
+    assert second.status == 200 and second.reason == "stored"
+
+
+def test_jotform_unanswered_widgets_are_left_out_and_answers_keep_their_labels() -> None:
+    status, store, _ = _store("jotform", (CAPTURES / "jotform_zulip_tutor.multipart").read_bytes(), JOTFORM_TYPE)
+    assert status == 200
+    mention = next(iter(store.mentions.values()))
+    assert mention.author.name == "Niloth P"
+    assert mention.text.splitlines() == [
+        "Type of Tutoring: Online Tutoring",
+        "Subject for Tutoring: Math",
+        "Grade: 12",
+        "Prior Tutoring?: No",
+    ]
+
+
+def test_jotform_dates_times_and_signatures() -> None:
+    raw = {
+        "q4_date": {"month": "02", "day": "29", "year": "2024"},
+        "q5_time": {"hourSelect": "14", "minuteSelect": "30"},
+        "q6_signature": "data:image/png;base64," + "iVBORw0KGgo" * 600,
+        "q7_comments": "Kanbo support was quick",
+    }
+    body = (
+        '--b\r\nContent-Disposition: form-data; name="submissionID"\r\n\r\n42\r\n'
+        f'--b\r\nContent-Disposition: form-data; name="rawRequest"\r\n\r\n{json.dumps(raw)}\r\n'
+        '--b\r\nContent-Disposition: form-data; name="pretty"\r\n\r\n'
+        "Visit date:2024-02-29, Time:14:30, Comments:Kanbo support was quick\r\n--b--\r\n"
+    ).encode()
+    status, store, _ = _store("jotform", body, "multipart/form-data; boundary=b")
+    assert status == 200
+    text = next(iter(store.mentions.values())).text
+    assert "Visit date: 2024-02-29" in text and "Time: 14:30" in text
+    assert "data:image" not in text and "Comments: Kanbo support was quick" in text
+
+
+def test_a_contact_form_with_only_name_and_email_is_stored_as_a_lead_with_an_empty_text() -> None:
+    # The shape of Fillout's test event for a form whose only question is "What's your name?" (+ email).
+    body = {
+        "formId": "vgg3iyCv3Nus",
+        "formName": "Waitlist",
+        "submission": {
+            "submissionId": "b2e1e4f0-9c1d-4d7e-8c42-0f3f7a6f1a21",
+            "submissionTime": "2026-08-03T10:00:00.000Z",
+            "questions": [
+                {"id": "5Y8c", "name": "What's your name?", "type": "ShortAnswer", "value": "Ada Lovelace"},
+                {"id": "r2Kx", "name": "Email", "type": "EmailInput", "value": "ada@example.com"},
+            ],
+        },
+    }
+    status, store, _ = _store("fillout", json.dumps(body).encode())
+    assert status == 200
+    mention = next(iter(store.mentions.values()))
+    assert mention.text == "" and mention.author.name == "Ada Lovelace" and mention.author.email == "ada@example.com"
+
+
+def test_formspree_first_and_last_name_keys_are_the_name_not_text() -> None:
+    body = {
+        "form": "xvgpqrzd",
+        "submission": {"_date": "2026-08-03T10:00:00Z", "firstName": "Ada", "lastName": "Lovelace",
+                       "email": "ada@example.com", "message": "Does Kanbo export to CSV?"},
+    }  # fmt: skip
+    status, store, _ = _store("formspree", json.dumps(body).encode())
+    assert status == 200
+    mention = next(iter(store.mentions.values()))
+    assert mention.author.name == "Ada Lovelace" and mention.text == "Message: Does Kanbo export to CSV?"
+
+
+def test_a_generic_text_over_the_length_cap_is_stored_truncated_not_refused() -> None:
+    body = json.dumps({"id": "long-1", "text": "Kanbo feedback. " * 15_000}).encode()  # 240,000 characters
+    status, store, _ = _store("generic", body)
+    assert status == 200
+    assert next(iter(store.mentions.values())).truncated

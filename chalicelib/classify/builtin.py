@@ -8,21 +8,24 @@ one dict lookup per word plus its bigrams.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import struct
 import sys
 import zlib
 from array import array
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from operator import add, itemgetter, sub
 from pathlib import Path
 from typing import Any
 
 from chalicelib.classify import cues as rules
+from chalicelib.classify.encoder import Encoder, EncoderUnavailable, load_encoder
 from chalicelib.classify.features import context_features, normalise, token_features, tokenize
 from chalicelib.classify.lang import looks_other, normalise_lang
-from chalicelib.classify.schema import ClassifyInput, Labels
+from chalicelib.classify.schema import KINDS, ClassifyInput, Labels
+from chalicelib.classify.stopwords import is_function_words
 
 MODEL_DIR = Path(__file__).parent / "model"
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -37,6 +40,23 @@ _LANE_BIAS = 1 << 62  # keeps a lane non-negative; sums of int16 weights stay fa
 CACHE_LIMIT = 200_000  # entries per cache, ~30 MB each at most
 # Features too vague to explain anything on their own.
 HIDDEN = frozenset({"@user", "link", ",", ".", ":", "'", '"', "-", "…", "0", "00", "000", "0000"})
+
+
+# What an encoder-raised flag with no n-gram cue is "like", for `why`.
+_EXAMPLES = {
+    "complaint": "complaints seen in training",
+    "spam": "spam seen in training",
+    "offensive": "abuse seen in training",
+    "lead": "buyers' questions",
+    "needs_reply": "messages awaiting an answer",
+}
+
+
+@cache
+def _calibration() -> dict[str, Any]:
+    """Thresholds and blend weights chosen on the product-feedback dev split (training.train_encoder)."""
+    path = MODEL_DIR / "calibration.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def _sigmoid(z: float) -> float:
@@ -210,7 +230,7 @@ class LinearModel:
             if values[i] <= 0:
                 break
             label = _display(names[i])
-            if label and label not in HIDDEN and label not in out:
+            if label and label not in HIDDEN and label not in out and _explains(label):
                 out.append(label)
                 if len(out) == limit:
                     break
@@ -218,20 +238,59 @@ class LinearModel:
 
 
 class BuiltinClassifier:
-    """Labels from the trained linear heads plus rule cues."""
+    """Labels from the trained linear heads, blended with the encoder's heads where the encoder runs, plus cues.
+
+    `labels.backend` says which answered: "builtin+encoder" (both tiers) or "builtin" (the n-gram model
+    alone: the encoder package is absent, altered, or failed on this batch).
+    """
 
     name = "builtin"
 
-    def __init__(self, model: LinearModel | None = None) -> None:
+    def __init__(self, model: LinearModel | None = None, use_encoder: bool = True) -> None:
         self.model = model or LinearModel()
         self.model_version = self.model.version
         heads = self.model.heads
+        calibration = _calibration()
+        ngram_thresholds = calibration.get("ngram", {}).get("thresholds", {})
         # (flag, column, probability threshold) per flag head, looked up once.
-        self._flags = [(flag, heads[flag]["col"], heads[flag]["threshold"]) for flag in FLAGS]
+        self._flags = [
+            (flag, heads[flag]["col"], ngram_thresholds.get(flag, heads[flag]["threshold"])) for flag in FLAGS
+        ]
+        self._blend: dict[str, float] = calibration.get("encoder", {}).get("blend", {})
+        self._enc_thresholds: dict[str, float] = calibration.get("encoder", {}).get("thresholds", {})
+        self._use_encoder = use_encoder
+        self._encoder: Encoder | None = None
+        self.encoder_error: str | None = None if use_encoder else "disabled"
+
+    @property
+    def encoder(self) -> Encoder | None:
+        """The encoder tier, loaded on first use; None where it cannot run (the reason is in `encoder_error`)."""
+        if self._encoder is None and self.encoder_error is None:
+            try:
+                self._encoder = load_encoder()
+            except EncoderUnavailable as exc:
+                self.encoder_error = str(exc)
+                logging.getLogger(__name__).warning("encoder tier off, n-gram model alone: %s", exc)
+        return self._encoder
 
     def classify(self, items: Sequence[ClassifyInput]) -> list[Labels]:
-        """Labels for each input, in order."""
-        return [self.classify_one(item) for item in items]
+        """Labels for each input, in order (the encoder runs once on the whole batch)."""
+        encoded = self._encode(items)
+        if encoded is None:
+            return [self.classify_one(item) for item in items]
+        return [
+            self.classify_one(item, {name: probs[i] for name, probs in encoded.items()}) for i, item in enumerate(items)
+        ]
+
+    def _encode(self, items: Sequence[ClassifyInput]) -> dict[str, Any] | None:
+        encoder = self.encoder
+        if encoder is None or not items:
+            return None
+        try:
+            return encoder.probabilities(encoder.vectors([item.text for item in items]))
+        except Exception as exc:  # noqa: BLE001 - any encoder failure leaves the n-gram model to answer
+            logging.getLogger(__name__).warning("encoder failed on a batch, n-gram model alone: %r", exc)
+            return None
 
     def _lang(self, item: ClassifyInput, logits: list[float], words: list[str]) -> str:
         given = normalise_lang(item.lang)
@@ -242,8 +301,8 @@ class BuiltinClassifier:
         col = self.model.heads["lang_fr"]["col"]
         return "fr" if logits[col] > 0 else "en"
 
-    def classify_one(self, item: ClassifyInput) -> Labels:
-        """Labels for one input."""
+    def classify_one(self, item: ClassifyInput, encoded: dict[str, Any] | None = None) -> Labels:
+        """Labels for one input; `encoded` holds the encoder heads' probabilities for it, when it ran."""
         m = self.model
         heads = m.heads
         lowered = normalise(item.text)
@@ -253,6 +312,9 @@ class BuiltinClassifier:
         sent_head = heads["sent_fr" if lang == "fr" else "sent_en"]
         c0 = sent_head["col"]
         probs = _softmax(logits[c0 : c0 + 3])
+        if encoded is not None:
+            a = self._blend.get("sentiment", 0.5)
+            probs = [a * float(e) + (1 - a) * p for e, p in zip(encoded["sentiment"], probs, strict=True)]
         sentiment = SENTIMENTS[max(range(3), key=probs.__getitem__)]
         scores = {s: round(p, 4) for s, p in zip(SENTIMENTS, probs, strict=True)}
         flags: dict[str, bool] = {}
@@ -260,29 +322,50 @@ class BuiltinClassifier:
         raised: list[tuple[str, int, float]] = []
         for flag, col, threshold in self._flags:
             p = _sigmoid(logits[col])
+            if encoded is not None and flag in encoded:
+                a = self._blend.get(flag, 0.5)
+                p = a * float(encoded[flag]) + (1 - a) * p
+                threshold = self._enc_thresholds.get(flag, threshold)
             scores[flag] = round(p, 4)
-            if flag == "offensive" and lang == "fr":
+            if flag == "offensive" and lang == "fr" and encoded is None:
                 threshold = max(threshold, FR_OFFENSIVE_THRESHOLD)
             flags[flag] = p >= threshold
             if p >= threshold:
                 raised.append((flag, col, p))
         # Per-part weights only when something needs explaining (most neutral texts raise nothing).
         vecs = m.part_vectors(keys, len(tokens)) if raised or sentiment != "neutral" else []
-        for flag, col, p in raised:
-            why[flag] = m.top_features(names, vecs, col) or [f"{flag} score {p:.2f}"]
+        for flag, col, _ in raised:
+            why[flag] = m.top_features(names, vecs, col)
         self._french_rules(lang, lowered, probs[0], flags, why)
-        found = rules.find_cues(tokens, lowered)
-        if found and (probs[0] > 0.3 or flags["complaint"]) and not flags["spam"]:
-            # An outage or a refund request aimed at a brand is a complaint even when phrased flatly.
-            if not flags["complaint"] and ("outage" in found or "refund" in found):
+        matched = rules.matched_cues(tokens, lowered)
+        found = [c for c in rules.CUES if any(c == cue for cue, _ in matched)]
+        phrases = list(dict.fromkeys(words for _, words in matched))
+        if found and not flags["spam"]:
+            # Something broken, locked, lost, charged or a threat to leave is a complaint even when the
+            # words around it are friendly ("awesome app... but now it force closes").
+            breakage = not {"outage", "access", "data loss", "security", "refund"}.isdisjoint(found)
+            if not flags["complaint"] and (breakage or ("churn" in found and probs[0] > 0.3) or probs[0] > 0.6):
                 flags["complaint"] = True
+                scores["complaint"] = max(scores["complaint"], 0.85)
                 why["complaint"] = []
             if flags["complaint"]:
-                why["complaint"] = _merge(why["complaint"], found)
+                why["complaint"] = _merge(phrases, [w for w in why["complaint"] if not _inside(w, phrases)])[:4]
+            if breakage and flags["complaint"] and sentiment == "positive":
+                sentiment = "negative"  # "thanks for losing all my contacts!": praise words, lost data
+        kind = self._kind(lowered, sentiment, flags, found, encoded)
+        if kind == "feature_request" and flags["complaint"]:
+            flags["complaint"] = False  # asked for something new: not a complaint
+            why.pop("complaint", None)
+        if kind == "feature_request":
+            request = rules.first_match(rules.FEATURE_REQUEST, lowered)
+            why["feature_request"] = [request] if request else []
         addressed = "<user>" in lowered
         if not flags["needs_reply"] and flags["complaint"] and addressed and not flags["spam"]:
             flags["needs_reply"] = True
             why["needs_reply"] = ["complaint"]
+        if flags["lead"] and flags["spam"] and scores["lead"] >= scores["spam"]:
+            flags["spam"] = False  # a buyer asking about prices reads like an ad to the spam head
+            why.pop("spam", None)
         if flags["needs_reply"]:
             cues_reply = (["?"] if "?" in item.text else []) + (["@brand"] if addressed else [])
             why["needs_reply"] = _merge(why.get("needs_reply", []), cues_reply)
@@ -290,10 +373,14 @@ class BuiltinClassifier:
             why["negative"] = m.top_features(names, vecs, c0, minus=c0 + 2)
         elif sentiment == "positive":
             why["positive"] = m.top_features(names, vecs, c0 + 2, minus=c0)
+        for flag, _, p in raised:
+            if flag in why and not why[flag]:
+                why[flag] = [f"like {_EXAMPLES.get(flag, flag)} ({p:.0%})"] if encoded is not None else []
+        p_complaint = scores["complaint"] if not flags["complaint"] else max(scores["complaint"], 0.85)
         level = rules.urgency(
             probs[0],
-            scores["complaint"] if not flags["complaint"] else max(scores["complaint"], 0.8),
-            found,
+            p_complaint if kind not in ("feature_request", "praise") else min(p_complaint, 0.3),
+            found if flags["complaint"] or probs[0] > 0.3 else [],
             item.followers,
             item.engagement,
             flags["needs_reply"],
@@ -311,17 +398,49 @@ class BuiltinClassifier:
             if flags["complaint"]:
                 reasons.append("complaint")
             why["urgent"] = reasons
+        polarity = probs[2] - probs[0]
         return Labels(
             lang=lang,
             sentiment=sentiment,
-            sentiment_score=round(probs[2] - probs[0], 4),  # type: ignore[arg-type]
+            sentiment_score=round(polarity if sentiment != "negative" else min(polarity, -0.3), 4),
+            kind=kind,  # type: ignore[arg-type]
             urgency=level,
-            why=why,
+            why={k: v for k, v in why.items() if v},
             scores=scores,
-            backend=self.name,
-            model_version=m.version,
+            backend="builtin+encoder" if encoded is not None else "builtin",
+            model_version=m.version if encoded is None else f"{m.version}+{self.encoder.version}",  # type: ignore[union-attr]
             **flags,
         )
+
+    @staticmethod
+    def _kind(
+        lowered: str, sentiment: str, flags: dict[str, bool], found: list[str], encoded: dict[str, Any] | None
+    ) -> str:
+        """complaint (a bug or complaint), feature_request, question, praise or other."""
+        requested = rules.FEATURE_REQUEST.search(lowered) is not None
+        if requested and not found:
+            return "feature_request"  # the request phrases are precise; a broken thing outranks them
+        if encoded is not None and "kind" in encoded:
+            p = dict(zip(KINDS, map(float, encoded["kind"]), strict=True))
+            if flags["complaint"]:
+                # A feature request worded as a grievance ("no dark mode, really?") stays a request, unless
+                # something is broken, lost or charged (the cues).
+                if p["feature_request"] > p["complaint"] and not found:
+                    return "feature_request"
+                return "complaint"
+            best = max((k for k in KINDS if k != "complaint"), key=p.__getitem__)
+            if best == "praise" and sentiment == "negative":
+                return "other"
+            return best
+        if flags["complaint"]:
+            return "feature_request" if requested and not found else "complaint"
+        if requested:
+            return "feature_request"
+        if "?" in lowered:
+            return "question"
+        if sentiment == "positive":
+            return "praise"
+        return "other"
 
     @staticmethod
     def _french_rules(
@@ -338,6 +457,16 @@ class BuiltinClassifier:
         if word and not flags["offensive"]:
             flags["offensive"] = True
             why["offensive"] = [word]
+
+
+def _explains(label: str) -> bool:
+    """A shown feature names content: no function words alone, no internal feature (length buckets)."""
+    return not label.startswith("len:") and not is_function_words(label)
+
+
+def _inside(word: str, phrases: list[str]) -> bool:
+    """True when a feature repeats a cue phrase already shown ("billed" beside "billed twice")."""
+    return any(word in phrase for phrase in phrases)
 
 
 def _merge(first: list[str], more: list[str]) -> list[str]:

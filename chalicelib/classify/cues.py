@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-CUES = ("outage", "security", "refund", "legal threat", "churn")
+CUES = ("security", "data loss", "outage", "access", "refund", "legal threat", "churn")
 # Single tokens, token prefixes and phrases; checked on tokens / the lowercased text (no regex: fast).
 CUE_WORDS = {
     **dict.fromkeys(
@@ -17,9 +17,13 @@ CUE_WORDS = {
             "outage",
             "outages",
             "broken",
+            "crash",
             "crashed",
             "crashes",
             "crashing",
+            "crashe",
+            "freezes",
+            "freezing",
             "panne",
             "pannes",
             "inaccessible",
@@ -90,7 +94,24 @@ CUE_WORDS = {
         ],
         "legal threat",
     ),
-    **dict.fromkeys(["unsubscribe", "unsubscribed", "résilier", "résiliation", "resilier", "resiliation"], "churn"),
+    **dict.fromkeys(
+        [
+            "unsubscribe",
+            "unsubscribed",
+            "uninstalled",
+            "uninstalling",
+            "cancelling",
+            "canceling",
+            "résilier",
+            "résiliation",
+            "resilier",
+            "resiliation",
+            "résilie",
+            "désinstallé",
+            "désinstalle",
+        ],
+        "churn",
+    ),
 }
 CUE_PHRASES = {
     "outage": (
@@ -109,25 +130,148 @@ CUE_PHRASES = {
         "ne fonctionne pas",
         "marche plus",
         "fonctionne plus",
+        "been down",
+        "down for",
+        "site down",
+        "app down",
+        "can't work",
+        "cannot work",
+        "can't use",
+        "unusable",
+        "inutilisable",
+        "est en panne",
+        "force close",
+        "keeps closing",
+        "won't open",
+        "wont open",
+        "doesn't open",
+        "ne s'ouvre plus",
+        "ne se lance plus",
     ),
-    "security": ("data leak", "fuite de données", "account was hacked", "compte piraté"),
-    "refund": ("money back", "charged twice", "double charged", "prélevé deux fois", "débité deux fois"),
+    "access": (
+        "can't log",
+        "cant log",
+        "cannot log",
+        "can not log",
+        "unable to log",
+        "can't sign in",
+        "cant sign in",
+        "cannot sign in",
+        "unable to sign in",
+        "can't login",
+        "cant login",
+        "cannot login",
+        "locked out",
+        "can't access",
+        "cannot access",
+        "can't get in",
+        "impossible de me connecter",
+        "impossible de se connecter",
+        "impossible de me reconnecter",
+        "je ne peux plus me connecter",
+        "je ne peux pas me connecter",
+        "je n'arrive plus à me connecter",
+        "je n'arrive pas à me connecter",
+        "accès bloqué",
+        "compte bloqué",
+    ),
+    "data loss": (
+        "lost my data",
+        "losing all",
+        "losing my",
+        "lost all my",
+        "lost all of my",
+        "lost everything",
+        "deleted my",
+        "deleted all",
+        "wiped my",
+        "wiped out",
+        "data is gone",
+        "are gone",
+        "disappeared",
+        "data loss",
+        "perdu mes",
+        "perdu toutes",
+        "perdu tous",
+        "tout perdu",
+        "supprimé mes",
+        "effacé mes",
+        "ont disparu",
+        "a disparu",
+        "perte de données",
+    ),
+    "security": (
+        "data leak",
+        "security hole",
+        "security issue",
+        "vulnerability",
+        "fuite de données",
+        "account was hacked",
+        "compte piraté",
+        "faille de sécurité",
+        "faille",
+    ),
+    "refund": (
+        "money back",
+        "charged twice",
+        "charged me twice",
+        "billed twice",
+        "billed me twice",
+        "double charged",
+        "double billed",
+        "overcharged",
+        "prélevé deux fois",
+        "débité deux fois",
+        "facturé deux fois",
+        "payé deux fois",
+    ),
     "legal threat": ("legal action", "sue you", "small claims", "mise en demeure", "60 millions de consommateurs"),
     "churn": (
         "cancel my",
         "cancelling my",
         "canceling my",
+        "i'm cancelling",
+        "im cancelling",
+        "i am cancelling",
+        "i'm done with",
+        "i'm leaving",
+        "moving to",
         "switching to",
         "closing my account",
         "je pars chez",
         "je vais partir",
         "fermer mon compte",
         "je me désabonne",
+        "je résilie",
+        "j'annule mon abonnement",
+        "annuler mon abonnement",
+        "je vais résilier",
     ),
 }
 CUE_WORD_SET = frozenset(CUE_WORDS)
 _PHRASE_CUES = tuple((phrase, cue) for cue, phrases in CUE_PHRASES.items() for phrase in phrases)
-CUE_POINTS = {"outage": 18, "security": 25, "refund": 12, "legal threat": 25, "churn": 10}
+# Points of the most severe cue; each further cue adds a quarter of its own. Set so that a complaint with
+# one of these ("can't log in", "crashes every time", "charged twice", "lost my data", "security hole",
+# "I'm cancelling") reaches the default alert threshold of 60 with no reach at all (tests/unit/test_urgency.py).
+CUE_POINTS = {
+    "security": 32,
+    "data loss": 30,
+    "legal threat": 28,
+    "outage": 26,
+    "access": 26,
+    "refund": 24,
+    "churn": 28,
+}
+# A feature request asks for something new, never for rescue.
+FEATURE_REQUEST = re.compile(
+    r"\b(would be (?:nice|great|awesome|cool|helpful|good)|it would be (?:nice|great)|please add|pls add"
+    r"|add (?:an? |the )?(?:option|feature|ability|support|setting|way)|feature request|i wish|wish (?:it|there|you)"
+    r"|could you (?:add|make|please add)|can you (?:add|make)|would love (?:to see|if|a |an )"
+    r"|should (?:add|have|support)"
+    r"|needs? (?:an? )?option|dark mode|j'aimerais|ce serait (?:bien|top|génial|super)|serait bien|serait top"
+    r"|pourriez-vous ajouter|pouvez-vous ajouter|il manque|ajouter (?:une|un|la|le) (?:option|fonction\w*)"
+    r"|je souhaiterais|mode sombre)"
+)
 
 # French complaint vocabulary: the complaint head learned from English tweets only.
 FR_COMPLAINT = re.compile(
@@ -142,13 +286,61 @@ FR_OFFENSIVE = re.compile(
 QUESTION_TO_BRAND = re.compile(r"@\w+")
 
 
+# Words that cancel a cue a few words later: "never had it crash", "no data loss", "sans panne".
+NEGATORS = frozenset(
+    (
+        "no",
+        "not",
+        "never",
+        "without",
+        "nothing",
+        "none",
+        "zero",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "wasn't",
+        "haven't",
+        "hasn't",
+        "won't",
+        "cannot",
+        "jamais",
+        "sans",
+        "aucun",
+        "aucune",
+        "pas",
+        "plus",
+        "rien",
+    )
+)
+_NEGATION_WINDOW = 3  # words
+
+
+def _negated(words: list[str]) -> bool:
+    return not NEGATORS.isdisjoint(words[-_NEGATION_WINDOW:])
+
+
+def matched_cues(tokens: list[str], lowered: str) -> list[tuple[str, str]]:
+    """(cue, the words that matched) for every urgency cue in a text, skipping negated ones ("never crashes")."""
+    found: list[tuple[str, str]] = []
+    if not CUE_WORD_SET.isdisjoint(tokens):
+        for i, tok in enumerate(tokens):
+            if tok in CUE_WORDS and not _negated(tokens[max(0, i - _NEGATION_WINDOW) : i]):
+                found.append((CUE_WORDS[tok], tok))
+    for phrase, cue in _PHRASE_CUES:
+        at = lowered.find(phrase)
+        if at >= 0 and not _negated(lowered[max(0, at - 40) : at].split()):
+            found.append((cue, phrase))
+    return found
+
+
 def find_cues(tokens: list[str], lowered: str) -> list[str]:
     """Names of the urgency cues found in a text (its tokens and normalised lowercase form), in CUES order."""
-    found = set() if CUE_WORD_SET.isdisjoint(tokens) else {CUE_WORDS[t] for t in tokens if t in CUE_WORDS}
-    for phrase, cue in _PHRASE_CUES:
-        if phrase in lowered:
-            found.add(cue)
-    return [c for c in CUES if c in found] if found else []
+    if CUE_WORD_SET.isdisjoint(tokens) and not any(phrase in lowered for phrase, _ in _PHRASE_CUES):
+        return []
+    names = {cue for cue, _ in matched_cues(tokens, lowered)}
+    return [c for c in CUES if c in names]
 
 
 def first_match(pattern: re.Pattern[str], lowered: str) -> str | None:
@@ -180,9 +372,15 @@ def urgency(
     needs_reply: bool,
     spam: bool,
 ) -> int:
-    """0-100: how soon a human should look. Monotonic in every input (spam damps everything)."""
-    points = 25.0 * p_negative + 20.0 * p_complaint
-    points += sum(CUE_POINTS[c] for c in cues)
+    """0-100: how soon a human should look. Monotonic in every input (spam damps everything).
+
+    A complaint alone is worth up to 45 points; the severity of what went wrong (the cues) adds up to
+    about 30, reach up to 20 and engagement up to 10, so praise and chatter stay low whoever says them.
+    """
+    points = 30.0 * p_complaint + 15.0 * p_negative
+    if cues:
+        severities = sorted((CUE_POINTS[c] for c in cues), reverse=True)
+        points += severities[0] + 0.25 * sum(severities[1:])
     points += reach_points(followers) + engagement_points(engagement)
     if needs_reply:
         points += 5.0

@@ -18,6 +18,10 @@ class ClassifyInput(BaseModel):
     engagement: int | None = None
 
 
+KINDS = ("complaint", "feature_request", "question", "praise", "other")
+Kind = Literal["complaint", "feature_request", "question", "praise", "other"]
+
+
 class Labels(BaseModel):
     """Everything the classifier says about one text, with the cues behind each raised flag."""
 
@@ -25,6 +29,9 @@ class Labels(BaseModel):
     sentiment: Literal["negative", "neutral", "positive"]
     sentiment_score: float = Field(ge=-1.0, le=1.0)
     complaint: bool
+    # What the feedback is: a bug or complaint (``complaint`` is true for these only), a feature request,
+    # a question, praise, or anything else (news, chatter). Older stored labels have none: read "other".
+    kind: Kind = "other"
     spam: bool
     offensive: bool
     lead: bool

@@ -14,6 +14,7 @@ LABEL_FIELDS = {
     "sentiment",
     "sentiment_score",
     "complaint",
+    "kind",
     "spam",
     "offensive",
     "lead",
@@ -83,4 +84,4 @@ def test_subprocess_roundtrip():
     )
     assert proc.returncode == 0, proc.stderr
     row = json.loads(proc.stdout)
-    assert row["id"] == "x" and row["backend"] == "builtin"
+    assert row["id"] == "x" and row["backend"] in ("builtin+encoder", "builtin")

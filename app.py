@@ -54,7 +54,7 @@ def send_digests(event: CloudWatchEvent) -> dict[str, Any]:
 
 @app.route("/health", methods=["GET"])
 def health() -> dict[str, Any]:
-    return handlers.health()
+    return handlers.health(app.current_request)
 
 
 app.register_blueprint(webhooks_bp)  # POST /webhooks/{provider}: signed form-tool deliveries

@@ -27,6 +27,10 @@ class SecretUnavailableError(StorageError):
     """The settings store (SSM) failed to answer: the secret may exist; retry later (503, never 404)."""
 
 
+class DigestError(VeilleError):
+    """At least one digest could not be built or sent; the others were sent, the failed ones retry next hour."""
+
+
 class SourceError(VeilleError):
     """A source could not be fetched or parsed; the cursor must not move."""
 

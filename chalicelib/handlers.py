@@ -36,14 +36,25 @@ def classify_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def send_digests() -> dict[str, Any]:
-    """Scheduled hourly: send each brand watch's digest once, at its local digest hour."""
+    """Scheduled hourly: send each brand watch's digest once, at its local digest hour.
+
+    Every due watch is tried; if any digest failed, the invocation then fails (the function's error
+    alarm fires, and the DigestsFailed metric says how many), and the next hour retries it.
+    """
     from chalicelib.digest.send import send_due_digests
+    from chalicelib.errors import DigestError
 
-    return send_due_digests()
+    result = send_due_digests()
+    if result["failed"]:
+        raise DigestError(f"{len(result['failed'])} digest(s) failed: {', '.join(sorted(result['failed']))}")
+    return result
 
 
-def health() -> dict[str, Any]:
-    """GET /health: version, table status, and each source's last run, success and error."""
+def health(request: Any = None) -> dict[str, Any]:
+    """GET /health: ok or degraded and the version for anyone; with the API token, also the table status
+    and each source's last run, success and error (watch names and error texts are not public)."""
+    from chalicelib.api.rest import check_bearer, configured_token
+    from chalicelib.errors import VeilleError
     from chalicelib.store import get_store
 
     store = get_store()
@@ -51,9 +62,10 @@ def health() -> dict[str, Any]:
     sources: list[dict[str, Any]] = []
     if not status.startswith("unavailable"):
         sources = [h.model_dump(mode="json") for h in store.list_health()]
-    return {
-        "version": __version__,
-        "table": status,
-        "sources": sources,
-        "ok": status == "ACTIVE" and not any(s["silent"] for s in sources),
-    }
+    ok = status == "ACTIVE" and not any(s["silent"] for s in sources)
+    summary: dict[str, Any] = {"status": "ok" if ok else "degraded", "ok": ok, "version": __version__}
+    try:
+        check_bearer(request.headers.get("authorization") if request else None, configured_token())
+    except VeilleError:  # no token, a wrong one, or none configured: the summary only
+        return summary
+    return {**summary, "table": status, "sources": sources}

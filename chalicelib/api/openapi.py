@@ -139,11 +139,11 @@ def _paths() -> dict[str, Any]:
         "/health": {
             "get": {
                 "operationId": "health",
-                "summary": "Version, table status and each source's health",
+                "summary": "ok or degraded and the version; with the bearer token, also the table and each source",
                 "responses": {
                     "200": {
-                        "description": "health",
-                        "content": {JSON: {"schema": {"type": "object", "required": ["ok", "table", "sources"]}}},
+                        "description": "health (table and sources only with a valid bearer token)",
+                        "content": {JSON: {"schema": {"type": "object", "required": ["status", "ok", "version"]}}},
                     }
                 },
             }

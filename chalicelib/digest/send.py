@@ -135,6 +135,7 @@ def send_due_digests(
             store.forget_once("digest", key)
             logger.error("digest could not be built", extra={"watch": watch.name, "error": str(exc)})
             result["failed"][key] = f"build: {type(exc).__name__}: {exc}"
+            metrics.add_metric(name="DigestsFailed", unit="Count", value=1)
             continue
         tried = [v for v in outcome.values() if v != "off"]
         if tried and all(v.startswith("failed") for v in tried):

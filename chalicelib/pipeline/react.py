@@ -199,6 +199,9 @@ class BatchReaction:
                 count_negatives(self.store, watch, hour, amount, partial(self.channels_for, watch), check=check)
             except Exception as exc:  # noqa: BLE001 - one watch's failure must not stop the others
                 logger.error("crisis counting failed", extra={"watch": watch_name, "error": str(exc)})
+                # The labels are stored: retrying the batch would not recount. The CrisisCheckFailing alarm
+                # watches this metric instead.
+                metrics.add_metric(name="CrisisChecksFailed", unit="Count", value=1)
         self.negatives.clear()
         self.recent.clear()
 

@@ -83,7 +83,11 @@ def test_a_failing_source_does_not_block_the_others_nor_move_its_cursor(veille_s
     health = {h.source_key: h for h in store.list_health()}
     assert health["broken"].last_error and health["broken"].silent
     assert health["forum"].last_success and not health["forum"].silent
-    answer = httpx.get(f"{veille_server.url}/health").json()
+    # Without the token, /health says only degraded and the version; with it, which source and why.
+    public = httpx.get(f"{veille_server.url}/health").json()
+    assert public == {"status": "degraded", "ok": False, "version": public["version"]}
+    bearer = {"Authorization": "Bearer test-secret"}
+    answer = httpx.get(f"{veille_server.url}/health", headers=bearer).json()
     assert answer["table"] == "ACTIVE" and {s["source_key"] for s in answer["sources"]} == {"forum", "broken"}
     # Run again: nothing new is stored twice.
     assert veille_server.invoke_schedule("fetch_mentions")["stored"] == 0

@@ -12,7 +12,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,21 @@ class PollStats:
     filtered_out: int = 0
     invocations: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def failure_metadata(function: str, record: dict[str, Any]) -> dict[str, Any]:
+    """What the failure file keeps of a record: ids and position, as the AWS on-failure queue does; never
+    the image (names, emails and text stay in the table, the one place that deletes them on expiry)."""
+    ddb = record.get("dynamodb", {})
+    return {
+        "function": function,
+        "event_id": record.get("eventID"),
+        "event_name": record.get("eventName"),
+        "keys": ddb.get("Keys"),
+        "sequence_number": ddb.get("SequenceNumber"),
+        "approximate_creation_time": ddb.get("ApproximateCreationDateTime"),
+        "failed_at": datetime.now(UTC).isoformat(),
+    }
 
 
 class StreamPoller:
@@ -169,4 +184,4 @@ class StreamPoller:
             self.failure_log.parent.mkdir(parents=True, exist_ok=True)
             with self.failure_log.open("a", encoding="utf-8") as out:
                 for record in records:
-                    out.write(json.dumps({"function": self.function_name, "record": record}) + "\n")
+                    out.write(json.dumps(failure_metadata(self.function_name, record)) + "\n")

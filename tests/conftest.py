@@ -14,6 +14,19 @@ from veille.runtime.dynamodb_local import DynamoDBLocal, local_aws_environment
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def record_aws_calls() -> None:
+    """Record every AWS call each Lambda function's code makes (tests/infra/test_iam_coverage.py checks them)."""
+    import aws_calls
+
+    aws_calls.install()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The IAM coverage test runs last, so that it sees the calls every other test made."""
+    items.sort(key=lambda item: "test_iam_coverage" in item.nodeid)
+
+
 def clear_caches() -> None:
     """Forget every lazily built dependency, so that a changed environment is seen."""
     from chalicelib.config import get_config

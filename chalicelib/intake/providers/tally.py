@@ -48,7 +48,7 @@ def _value(field: dict[str, Any], where: str) -> str:
 def parse(raw: bytes, content_type: str) -> Delivery:
     """A Tally ``FORM_RESPONSE`` event as a delivery."""
     body = json_object(raw)
-    event = body.get("eventType")
+    event = opt_str(body.get("eventType"), "eventType")
     if event is not None and event != "FORM_RESPONSE":
         raise IgnoredDelivery(f"Tally event {str(event)[:40]!r} is not a form response")
     data = obj(body.get("data"), "data")

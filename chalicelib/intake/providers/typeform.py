@@ -51,7 +51,7 @@ def _answer_value(answer: dict[str, Any]) -> str:
 def parse(raw: bytes, content_type: str) -> Delivery:
     """A Typeform ``form_response`` event as a delivery; labels come from the form definition."""
     body = json_object(raw)
-    event = body.get("event_type")
+    event = opt_str(body.get("event_type"), "event_type")
     if event is not None and event != "form_response":
         # form_response_partial: the respondent has not finished. The complete response comes later with
         # the same token; storing the partial would make that one a duplicate and lose its answers.

@@ -18,15 +18,20 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from chalicelib.config import VeilleConfig, WatchConfig
+from chalicelib.digest.priority import Priority, kind_of, pressing_first, priority
 from chalicelib.models import Mention, SourceHealth, utcnow
 
 TREND_DAYS = 7
 HISTORY_DAYS = 21  # reply times of this week and last, for mentions created up to a week before
+REQUEST_DAYS = 7  # "asked for this week"
 MAX_ITEMS = 20
 INFLUENCERS = 5
-OPEN_STATUSES = ("new", "to_reply")
+FANS = 5
+# Below this many mentions on a usual day, a percentage says nothing ("+11800%"): the change is a count.
+TINY_BASELINE = 5.0
 
 GroupStories = Callable[[Sequence[tuple[str, str]]], list[list[str]]]
+Links = Callable[[str, str], str]
 
 
 class DigestStore(Protocol):
@@ -62,16 +67,29 @@ def _why(labels: dict[str, Any]) -> list[str]:
     return [f"{flag}: {', '.join(str(c) for c in cues)}" for flag, cues in why.items() if cues]
 
 
-def mention_item(mention: Mention, zone: ZoneInfo) -> dict[str, Any]:
-    """One mention as the digest shows it: the quoted text, who, where, and a link to the original."""
+def display_title(mention: Mention) -> str | None:
+    """The title a person reads: a form named only by its provider's id ("Formspree form xvgpqrzd")
+    shows as "Formspree form" (the id says nothing to a founder; the inbox keeps it)."""
+    title = mention.title
+    form_id = mention.extra.get("form_id")
+    if title and form_id and mention.source.startswith("form:") and form_id in title:
+        title = " ".join(title.replace(form_id, " ").split()) or None
+    return title
+
+
+def mention_item(
+    mention: Mention, zone: ZoneInfo, value: Priority | None = None, links: Links | None = None
+) -> dict[str, Any]:
+    """One mention as the digest shows it: the quoted text, who, where, a link to the original, its kind
+    and urgency level; with ``links``, the signed one-click triage URLs (``actions``)."""
     labels = mention.effective_labels()
-    return {
+    item: dict[str, Any] = {
         "id": mention.id,
         "source": mention.source,
         "url": mention.url,
         "author": mention.author.handle or mention.author.name,
         "reach": mention.author.reach,
-        "title": mention.title,
+        "title": display_title(mention),
         "quote": mention.quote(),
         "created_at": _as_utc(mention.created_at).isoformat(),
         "local_time": mention.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
@@ -81,7 +99,13 @@ def mention_item(mention: Mention, zone: ZoneInfo) -> dict[str, Any]:
         "lead": bool(labels.get("lead")),
         "status": mention.status,
         "why": _why(labels),
+        "kind": kind_of(labels),
     }
+    if value is not None:
+        item.update(level=value.level, priority=value.score, reasons=value.reasons)
+    if links is not None:
+        item["actions"] = {action: links(mention.id, action) for action in ("replied", "ignored")}
+    return item
 
 
 def _share(part: int, whole: int) -> float:
@@ -106,8 +130,14 @@ def build_digest(
     *,
     now: datetime | None = None,
     group_stories: GroupStories | None = None,
+    links: Links | None = None,
+    inbox_url: str | None = None,
 ) -> dict[str, Any]:
-    """The digest of ``watch_name`` for the local day ``date_`` (``YYYY-MM-DD`` or a date)."""
+    """The digest of ``watch_name`` for the local day ``date_`` (``YYYY-MM-DD`` or a date).
+
+    ``links(mention_id, action)`` signs the one-click triage URLs every rendering shows (``actions`` of
+    each listed item); ``inbox_url`` is where the inbox is (default: ``<public_url>/app``).
+    """
     from chalicelib.crisis import COUNTER, floor_hour, spike_hours
 
     watch = config.watch(watch_name)
@@ -144,26 +174,54 @@ def build_digest(
     by_source = Counter(m.source for m in shown)
     sentiment = Counter(labels[m.id].get("sentiment") or "unlabelled" for m in shown)
 
-    # Unanswered complaints and questions, oldest first, from the whole history window.
-    open_items = [
-        m
-        for m in history
-        if not m.is_hidden()
-        and m.status in OPEN_STATUSES
-        and (labels[m.id].get("needs_reply") or labels[m.id].get("complaint"))
-    ]
-    open_items.sort(key=lambda m: (_as_utc(m.created_at), m.id))
+    values = {
+        m.id: priority(m, now=now, reply_target_hours=watch.reply_target_hours, labels=labels[m.id]) for m in history
+    }
+
+    def item(m: Mention, with_links: bool = True) -> dict[str, Any]:
+        return mention_item(m, zone, values[m.id], links if with_links else None)
+
+    # What needs you (open complaints, questions and leads from the whole window), most pressing first;
+    # leads that are nothing else have their own section below.
+    open_items = [m for m in history if values[m.id].needs_you]
+    open_items.sort(key=lambda m: pressing_first(m, values[m.id]))
+    pressing = [m for m in open_items if values[m.id].kind in ("complaint", "question") or not labels[m.id].get("lead")]
     needs_reply = []
-    for m in open_items[:MAX_ITEMS]:
-        item = mention_item(m, zone)
-        age = (now - _as_utc(m.created_at)).total_seconds() / 3600
-        item.update(
-            age_hours=round(age, 1), target_hours=watch.reply_target_hours, overdue=age > watch.reply_target_hours
-        )
-        needs_reply.append(item)
+    for m in pressing[:MAX_ITEMS]:
+        entry = item(m)
+        value = values[m.id]
+        entry.update(age_hours=value.waiting_hours, target_hours=watch.reply_target_hours, overdue=value.overdue)
+        needs_reply.append(entry)
 
     leads = [m for m in shown if labels[m.id].get("lead")]
-    leads.sort(key=lambda m: (-(m.author.reach or 0), _as_utc(m.created_at)))
+    leads.sort(key=lambda m: (-(m.author.reach or 0), -values[m.id].score, _as_utc(m.created_at)))
+
+    # Asked for this week: feature requests, grouped apart, the loudest voices first.
+    week_start, _ = local_day_bounds(day - timedelta(days=REQUEST_DAYS - 1), zone)
+    requests = [
+        m
+        for m in history
+        if week_start <= _as_utc(m.created_at)
+        and not m.is_hidden()
+        and values[m.id].kind == "feature_request"
+        and m.status != "ignored"
+    ]
+    requests.sort(key=lambda m: (-(m.author.reach or 0), -_as_utc(m.created_at).timestamp()))
+
+    # Fans to thank: today's most positive mentions, the largest reach first.
+    def warmth(m: Mention) -> float:
+        score = labels[m.id].get("sentiment_score")
+        return float(score) if isinstance(score, int | float) else 0.5
+
+    fans = [
+        m
+        for m in shown
+        if (values[m.id].kind == "praise" or labels[m.id].get("sentiment") == "positive")
+        and not labels[m.id].get("complaint")
+        and not labels[m.id].get("lead")
+        and values[m.id].kind != "feature_request"
+    ]
+    fans.sort(key=lambda m: (-(m.author.reach or 0), -warmth(m), _as_utc(m.created_at)))
 
     influencers: list[dict[str, Any]] = []
     seen_authors: set[str] = set()
@@ -172,7 +230,7 @@ def build_digest(
         if who in seen_authors:
             continue
         seen_authors.add(who)
-        influencers.append(mention_item(m, zone))
+        influencers.append(item(m, with_links=False))
         if len(influencers) == INFLUENCERS:
             break
 
@@ -211,7 +269,7 @@ def build_digest(
                 "size": len(members),
                 "sources": sorted({m.source for m in members}),
                 "first_seen": _as_utc(members[0].created_at).isoformat(),
-                "items": [mention_item(m, zone) for m in members[:5]],
+                "items": [item(m, with_links=False) for m in members[:5]],
             }
         )
     stories.sort(key=lambda s: (-s["size"], s["first_seen"]))
@@ -230,6 +288,21 @@ def build_digest(
             last_week.append(hours_taken)
 
     health = [h.model_dump(mode="json") for h in store.list_health() if h.watch == watch.name]
+    overdue = sum(1 for m in open_items if values[m.id].overdue)
+    critical = [m for m in open_items if values[m.id].level == "critical"]
+    today_ids = {m.id for m in today}
+
+    crisis: dict[str, Any] | None = None
+    if spikes:
+        worst = max(spikes, key=lambda s: (s["count"], s["hour"]))
+        crisis = {"type": "spike", **worst}
+    elif critical:
+        crisis = {"type": "critical", "item": item(critical[0])}
+
+    if inbox_url is None:
+        from chalicelib.settings import get_settings
+
+        inbox_url = get_settings().public_url.rstrip("/") + "/app"
 
     return {
         "watch": watch.name,
@@ -238,6 +311,22 @@ def build_digest(
         "timezone": watch.timezone,
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "generated_at": now.isoformat(),
+        "inbox_url": inbox_url,
+        "summary": {
+            "needs_you": len(open_items),
+            "needs_you_today": sum(1 for m in open_items if m.id in today_ids),
+            "critical": len(critical),
+            "overdue": overdue,
+            "today": len(shown),
+            "usual": round(previous_mean, 2),
+            "change": round(len(shown) - previous_mean),
+            "change_pct": trend["change_pct"],
+            "tiny_baseline": previous_mean < TINY_BASELINE,
+            "complaints": sum(1 for m in shown if values[m.id].kind == "complaint"),
+            "leads": len(leads),
+            "requests": sum(1 for m in requests if m.id in today_ids),
+            "crisis": crisis,
+        },
         "totals": {
             "mentions": len(today),
             "shown": len(shown),
@@ -245,17 +334,20 @@ def build_digest(
             "complaints": sum(1 for m in shown if labels[m.id].get("complaint")),
             "leads": len(leads),
             "needs_reply": len(open_items),
-            "overdue": sum(
-                1 for m in open_items if (now - _as_utc(m.created_at)).total_seconds() / 3600 > watch.reply_target_hours
-            ),
+            "overdue": overdue,
             "hidden": hidden["total"],
+            "critical": len(critical),
+            "requests": len(requests),
+            "fans": len(fans),
         },
         "trend": trend,
         "by_source": [{"source": s, "count": n, "share": _share(n, len(shown))} for s, n in by_source.most_common()],
         "sentiment": {k: sentiment.get(k, 0) for k in ("positive", "neutral", "negative", "unlabelled")},
         "share_of_voice": share_of_voice(store, config, watch, start, end, len(shown)),
         "needs_reply": needs_reply,
-        "leads": [mention_item(m, zone) for m in leads[:MAX_ITEMS]],
+        "leads": [item(m) for m in leads[:MAX_ITEMS]],
+        "requests": [item(m) for m in requests[:MAX_ITEMS]],
+        "fans": [item(m) for m in fans[:FANS]],
         "influencers": influencers,
         "hidden": hidden,
         "spikes": spikes,

@@ -1,4 +1,8 @@
-"""The digest's words in English and French (``WatchConfig.language``)."""
+"""The digest's words in English and French (``WatchConfig.language``).
+
+A count goes through :func:`plural` ("1 lead", "2 leads"); a key ending in ``_one`` / ``_other`` holds
+both forms. Durations go through :func:`ago` ("12 days ago", "il y a 12 jours").
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,34 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "subject": "Veille digest for {watch}, {date}",
         "title": "{watch}: your day of {date}",
-        "summary": "{shown} mentions ({change}). Complaints: {complaints}. Leads: {leads}. "
-        "Waiting for a reply: {needs_reply} ({overdue} overdue).",
-        "change_none": "no history yet",
-        "change": "{pct:+.0f}% vs the 7-day average",
+        # The three-line summary: what needs you, what changed, the one crisis.
+        "needs_you_none": "Nothing needs you today.",
+        "needs_you_one": "1 mention needs you",
+        "needs_you_other": "{n} mentions need you",
+        "critical_one": "1 critical",
+        "critical_other": "{n} critical",
+        "overdue_n_one": "1 overdue",
+        "overdue_n_other": "{n} overdue",
+        "earlier_one": "1 from an earlier day",
+        "earlier_other": "{n} from earlier days",
+        "changed": "{mentions} today, {change}",
+        "then": "; ",
+        "labelled": "{label}: {value}",
+        "change_count": "{n:+d} vs a usual day",
+        "change_same": "as many as a usual day",
+        "change_pct": "{pct:+.0f}% vs a usual day",
+        "mention_one": "1 mention",
+        "mention_other": "{n} mentions",
+        "complaint_one": "1 complaint",
+        "complaint_other": "{n} complaints",
+        "lead_one": "1 lead",
+        "lead_other": "{n} leads",
+        "request_one": "1 feature request",
+        "request_other": "{n} feature requests",
+        "crisis_spike": "Crisis: {count} negative mentions at {hour} (usually {baseline} an hour).",
+        "crisis_critical": "Most urgent: {who}, “{quote}”{reasons}.",
+        "crisis_none": "No crisis.",
+        "open_inbox": "Open the inbox",
         "trend": "Last 8 days",
         "by_source": "By source",
         "sentiment": "Sentiment",
@@ -18,25 +46,28 @@ STRINGS: dict[str, dict[str, str]] = {
         "negative": "negative",
         "unlabelled": "not classified",
         "share_of_voice": "Share of voice",
-        "needs_reply": "Waiting for a reply (oldest first)",
-        "age": "{age} h old",
+        "needs_reply": "Needs you, most pressing first",
         "overdue": "overdue (target {target} h)",
         "leads": "Leads",
+        "requests": "Asked for this week",
+        "fans": "Fans to thank",
         "influencers": "Biggest voices",
         "followers": "{reach} followers",
         "stories": "Same story, several places",
         "story": "{size} posts on {sources}",
         "spikes": "Spikes of negative mentions",
-        "spike": "{hour}: {count} negative (usually {baseline}/h)",
+        "spike": "{hour}: {count} negative (usually {baseline} an hour)",
         "source_health": "Sources",
         "source_ok": "ok",
         "source_silent": "SILENT",
         "last_error": "last error",
         "reply_time": "Median reply time",
-        "reply_time_value": "this week {this} ({this_n} replies), last week {last} ({last_n} replies)",
+        "reply_time_value": "this week {this} ({this_n}), last week {last} ({last_n})",
+        "reply_one": "1 reply",
+        "reply_other": "{n} replies",
         "hidden": "Hidden: {spam} spam, {offensive} offensive, {by_user} hidden by you.",
         "none": "Nothing today.",
-        "open": "open",
+        "open": "Open",
         "mark_replied": "Mark replied",
         "mark_ignored": "Ignore",
         "by": "by",
@@ -44,14 +75,52 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "Sent by Veille. Links to mark mentions expire after 7 days.",
         "hours": "{h} h",
         "na": "n/a",
+        "just_now": "just now",
+        "minutes_ago": "{n} min ago",
+        "hour_ago_one": "1 hour ago",
+        "hour_ago_other": "{n} hours ago",
+        "day_ago_one": "1 day ago",
+        "day_ago_other": "{n} days ago",
+        "kind_complaint": "complaint",
+        "kind_feature_request": "feature request",
+        "kind_question": "question",
+        "kind_praise": "praise",
+        "kind_other": "other",
+        "kind_lead": "lead",
+        "level_critical": "critical",
+        "level_high": "high",
+        "level_normal": "normal",
     },
     "fr": {
         "subject": "Synthèse Veille pour {watch}, {date}",
         "title": "{watch} : votre journée du {date}",
-        "summary": "{shown} mentions ({change}). Plaintes : {complaints}. Prospects : {leads}. "
-        "En attente de réponse : {needs_reply} (dont {overdue} en retard).",
-        "change_none": "pas encore d'historique",
-        "change": "{pct:+.0f} % par rapport à la moyenne sur 7 jours",
+        "needs_you_none": "Rien ne vous attend aujourd'hui.",
+        "needs_you_one": "1 mention vous attend",
+        "needs_you_other": "{n} mentions vous attendent",
+        "critical_one": "1 critique",
+        "critical_other": "{n} critiques",
+        "overdue_n_one": "1 en retard",
+        "overdue_n_other": "{n} en retard",
+        "earlier_one": "1 d'un jour précédent",
+        "earlier_other": "{n} des jours précédents",
+        "changed": "{mentions} aujourd'hui, {change}",
+        "then": " ; ",
+        "labelled": "{label} : {value}",
+        "change_count": "{n:+d} par rapport à un jour habituel",
+        "change_same": "autant qu'un jour habituel",
+        "change_pct": "{pct:+.0f} % par rapport à un jour habituel",
+        "mention_one": "1 mention",
+        "mention_other": "{n} mentions",
+        "complaint_one": "1 plainte",
+        "complaint_other": "{n} plaintes",
+        "lead_one": "1 prospect",
+        "lead_other": "{n} prospects",
+        "request_one": "1 demande de fonctionnalité",
+        "request_other": "{n} demandes de fonctionnalité",
+        "crisis_spike": "Crise : {count} mentions négatives à {hour} (habituellement {baseline} par heure).",
+        "crisis_critical": "Le plus urgent : {who}, « {quote} »{reasons}.",
+        "crisis_none": "Pas de crise.",
+        "open_inbox": "Ouvrir la boîte de réception",
         "trend": "Les 8 derniers jours",
         "by_source": "Par source",
         "sentiment": "Tonalité",
@@ -60,25 +129,28 @@ STRINGS: dict[str, dict[str, str]] = {
         "negative": "négative",
         "unlabelled": "non classée",
         "share_of_voice": "Part de voix",
-        "needs_reply": "En attente de réponse (les plus anciennes d'abord)",
-        "age": "il y a {age} h",
+        "needs_reply": "Vous attendent, les plus pressantes d'abord",
         "overdue": "en retard (objectif {target} h)",
         "leads": "Prospects",
+        "requests": "Demandé cette semaine",
+        "fans": "Fans à remercier",
         "influencers": "Les voix les plus écoutées",
         "followers": "{reach} abonnés",
         "stories": "Même sujet, plusieurs endroits",
         "story": "{size} publications sur {sources}",
         "spikes": "Pics de mentions négatives",
-        "spike": "{hour} : {count} négatives (habituellement {baseline}/h)",
+        "spike": "{hour} : {count} négatives (habituellement {baseline} par heure)",
         "source_health": "Sources",
         "source_ok": "ok",
         "source_silent": "MUETTE",
         "last_error": "dernière erreur",
         "reply_time": "Délai médian de réponse",
-        "reply_time_value": "cette semaine {this} ({this_n} réponses), semaine dernière {last} ({last_n} réponses)",
+        "reply_time_value": "cette semaine {this} ({this_n}), semaine dernière {last} ({last_n})",
+        "reply_one": "1 réponse",
+        "reply_other": "{n} réponses",
         "hidden": "Masquées : {spam} spam, {offensive} injurieuses, {by_user} masquées par vous.",
         "none": "Rien aujourd'hui.",
-        "open": "ouvrir",
+        "open": "Ouvrir",
         "mark_replied": "Marquer répondu",
         "mark_ignored": "Ignorer",
         "by": "par",
@@ -86,6 +158,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "Envoyé par Veille. Les liens de tri expirent au bout de 7 jours.",
         "hours": "{h} h",
         "na": "n.d.",
+        "just_now": "à l'instant",
+        "minutes_ago": "il y a {n} min",
+        "hour_ago_one": "il y a 1 heure",
+        "hour_ago_other": "il y a {n} heures",
+        "day_ago_one": "il y a 1 jour",
+        "day_ago_other": "il y a {n} jours",
+        "kind_complaint": "plainte",
+        "kind_feature_request": "demande",
+        "kind_question": "question",
+        "kind_praise": "éloge",
+        "kind_other": "autre",
+        "kind_lead": "prospect",
+        "level_critical": "critique",
+        "level_high": "élevée",
+        "level_normal": "normale",
     },
 }
 
@@ -93,3 +180,20 @@ STRINGS: dict[str, dict[str, str]] = {
 def words(language: str) -> dict[str, str]:
     """The strings of ``language``, English when it is unknown."""
     return STRINGS.get(language, STRINGS["en"])
+
+
+def plural(w: dict[str, str], key: str, n: int) -> str:
+    """``key_one`` for 1 (and, in French, 0), else ``key_other``, with ``{n}`` filled."""
+    one = n == 1 or (n == 0 and w is STRINGS["fr"])
+    return w[f"{key}_one" if one else f"{key}_other"].format(n=n)
+
+
+def ago(w: dict[str, str], hours: float) -> str:
+    """A waiting time in words: "just now", "40 min ago", "5 hours ago", "12 days ago"."""
+    if hours < 1 / 60:
+        return w["just_now"]
+    if hours < 1:
+        return w["minutes_ago"].format(n=round(hours * 60))
+    if hours < 48:
+        return plural(w, "hour_ago", int(hours))
+    return plural(w, "day_ago", int(hours // 24))

@@ -227,15 +227,22 @@ def test_share_of_voice_against_competitors_over_the_same_hours(store: Any, seed
     ]
 
 
-def test_needs_reply_oldest_first_with_ages(store: Any, seeded: dict[str, Mention]) -> None:
+def test_needs_you_most_pressing_first_with_ages(store: Any, seeded: dict[str, Mention]) -> None:
     digest = build_digest(store, config(), "acme", DAY, now=NOW)
     needs = digest["needs_reply"]
-    assert ids(needs) == [seeded[k].id for k in ("old", "first", "question", "hostile")]
-    assert [n["age_hours"] for n in needs] == [32.5, 31.5, 21.0, 14.0]
+    # urgency 80 with 500 followers, then urgency 60 waiting longer, then the question and the rude complaint
+    assert ids(needs) == [seeded[k].id for k in ("first", "old", "question", "hostile")]
+    assert [n["age_hours"] for n in needs] == [31.5, 32.5, 21.0, 14.0]
     assert [n["overdue"] for n in needs] == [True, True, False, False]
-    assert needs[1]["quote"] == "acme billing is broken again"
-    assert needs[1]["url"] == "https://reddit.example/first"
+    assert [n["level"] for n in needs] == ["critical", "high", "normal", "normal"]
+    assert [n["kind"] for n in needs] == ["complaint", "complaint", "other", "complaint"]
+    assert needs[0]["quote"] == "acme billing is broken again"
+    assert needs[0]["url"] == "https://reddit.example/first"
     assert digest["totals"]["overdue"] == 2
+    # the lead needs you too (its own section below)
+    assert digest["summary"]["needs_you"] == 5 and digest["summary"]["needs_you_today"] == 4
+    assert digest["summary"]["crisis"]["type"] == "critical"
+    assert digest["summary"]["crisis"]["item"]["id"] == seeded["first"].id
 
 
 def test_leads_influencers_stories_and_reply_time(store: Any, seeded: dict[str, Mention]) -> None:
@@ -276,13 +283,13 @@ def test_html_is_email_safe_and_french_when_asked(store: Any, seeded: dict[str, 
     french = parse_config(CONFIG.replace('timezone = "Europe/Paris"', 'timezone = "Europe/Paris"\nlanguage = "fr"'))
     digest = build_digest(store, french, "acme", DAY, now=NOW)
     page = render_html(digest)
-    assert '<html lang="fr">' in page and "En attente de réponse" in page
+    assert '<html lang="fr">' in page and "Vous attendent, les plus pressantes d'abord" in page
     assert '<meta name="color-scheme" content="light dark">' in page
     assert "prefers-color-scheme: dark" in page  # dark-mode rules survive inlining
     assert "<svg" not in page and "<script" not in page
     assert 'style="' in page  # CSS inlined
     assert "Mark replied" not in page and "Marquer répondu" not in page  # no links without a signer
-    assert "Plaintes : 3. Prospects : 1." in render_text(digest)
+    assert "3 plaintes, 1 prospect." in render_text(digest)
 
 
 def test_a_day_across_a_dst_change_has_23_hours(store: Any) -> None:
@@ -313,3 +320,59 @@ def test_a_lead_the_spam_head_also_flagged_is_still_listed(store: Any) -> None:
     digest = build_digest(store, config(), "acme", DAY, now=NOW)
     assert ids(digest["leads"]) == [lead.id]
     assert digest["hidden"] == {"spam": 1, "offensive": 0, "by_user": 0, "total": 1}
+
+
+def test_requests_apart_fans_to_thank_form_titles_and_links(store: Any) -> None:
+    seed(store, "outage", "2026-03-09T09:00:00", "acme is down, nobody can log in", complaint=True, kind="complaint",
+         sentiment="negative", urgency=90, why={"urgent": ["outage", "access"]})  # fmt: skip
+    request = seed(store, "dark", "2026-03-09T10:00:00", "acme please add a dark mode", kind="feature_request",
+                   needs_reply=True, reach=40)  # fmt: skip
+    older = seed(store, "sso", "2026-03-04T10:00:00", "acme needs SSO", kind="feature_request", reach=4000)
+    seed(store, "too-old", "2026-03-01T10:00:00", "acme needs an API", kind="feature_request")
+    small_fan = seed(store, "fan1", "2026-03-09T11:00:00", "acme saved our retro", kind="praise",
+                     sentiment="positive", reach=20)  # fmt: skip
+    big_fan = seed(store, "fan2", "2026-03-09T12:00:00", "love acme", kind="praise", sentiment="positive", reach=9000)
+    form = Mention(
+        source="form:formspree",
+        external_id="f1",
+        text="Q: What should we build?\nA: acme, an export to Excel",
+        title="Formspree form xvgpqrzd",
+        created_at=at("2026-03-09T13:00:00"),
+        author=Author(name="Zoé", email="zoe@example.com"),
+        extra={"form_id": "xvgpqrzd"},
+        watch="acme",
+        matches=[WatchMatch(watch="acme", spans=[])],
+        labels={"sentiment": "neutral", "kind": "feature_request", "urgency": 5},
+    )
+    assert store.put_mention(form)
+
+    signed = lambda mid, action: f"https://veille.example/t/{mid}/{action}?sig=x"  # noqa: E731
+    digest = build_digest(store, config(), "acme", DAY, now=NOW, links=signed, inbox_url="https://veille.example/app")
+    # Feature requests of the last 7 days, never waiting as complaints, the loudest first.
+    assert ids(digest["requests"]) == [older.id, request.id, form.id]
+    assert request.id not in ids(digest["needs_reply"])
+    assert digest["requests"][2]["title"] == "Formspree form"  # the provider's id says nothing
+    assert ids(digest["fans"]) == [big_fan.id, small_fan.id]
+    assert digest["needs_reply"][0]["actions"] == {
+        "replied": f"https://veille.example/t/{digest['needs_reply'][0]['id']}/replied?sig=x",
+        "ignored": f"https://veille.example/t/{digest['needs_reply'][0]['id']}/ignored?sig=x",
+    }
+    assert digest["inbox_url"] == "https://veille.example/app"
+
+    text = render_text(digest)
+    lines = text.splitlines()
+    assert lines[2] == "1 mention needs you (1 critical)."
+    assert lines[3] == "5 mentions today, +5 vs a usual day; 1 complaint, 2 feature requests."
+    assert lines[4] == "Most urgent: outage on reddit, “acme is down, nobody can log in” (outage, access)."
+    assert "Formspree form xvgpqrzd" not in text and "Formspree form: Q: What should we build?" in text
+    for title in ("Needs you, most pressing first", "Asked for this week", "Fans to thank", "Biggest voices"):
+        assert title in text
+    assert text.index("Asked for this week") < text.index("Fans to thank") < text.index("Last 8 days")
+
+    french = parse_config(CONFIG.replace('timezone = "Europe/Paris"', 'timezone = "Europe/Paris"\nlanguage = "fr"'))
+    texte = render_text(build_digest(store, french, "acme", DAY, now=NOW, inbox_url="https://veille.example/app"))
+    assert "1 mention vous attend (1 critique)." in texte
+    assert (
+        "5 mentions aujourd'hui, +5 par rapport à un jour habituel ; 1 plainte, 2 demandes de fonctionnalité." in texte
+    )
+    assert texte.index("Demandé cette semaine") < texte.index("Fans à remercier") < texte.index("Les 8 derniers jours")

@@ -106,13 +106,12 @@ def test_dark_mode_and_escaping() -> None:
 def test_text_and_french() -> None:
     text = render_text(digest())
     assert text.startswith("acme: your day of 2026-03-09")
-    assert (
-        "10 mentions (+100% vs the 7-day average). Complaints: 3. Leads: 1. Waiting for a reply: 2 (1 overdue)." in text
-    )
+    assert "2 mentions need you (1 overdue).\n10 mentions today, +100% vs a usual day; 3 complaints, 1 lead." in text
     assert "overdue (target 24 h)" in text and "alerts: SILENT (last error: HTTP 503)" in text
     assert "Hidden: 1 spam, 1 offensive" in text
     french = render_text(digest("fr"))
     assert "acme : votre journée du 2026-03-09" in french and "Masquées : 1 spam" in french
+    assert "10 mentions aujourd'hui, +100 % par rapport à un jour habituel ; 3 plaintes, 1 prospect." in french
     assert digest_subject(digest("fr")) == "Synthèse Veille pour acme, 2026-03-09"
 
 
@@ -137,5 +136,147 @@ def test_an_item_with_no_author_is_attributed_to_its_source_alone() -> None:
     d = digest()
     d["leads"] = [item(9, author=None, source="google-alerts", lead=True, complaint=False)]
     text, html = render_text(d), render_html(d)
-    assert "* google-alerts, 2026-03-09 11:00" in text
+    assert "* [lead] google-alerts · 2026-03-09 11:00" in text
     assert "? on" not in text and "? on" not in html and "google-alerts · 2026-03-09 11:00" in html
+
+
+# -- the digest a founder scans in ten seconds ---------------------------------------------------------------
+def busy(language: str = "en") -> dict[str, Any]:
+    """A morning after: one critical outage 12 days old, a question, a lead, a feature request, a fan."""
+    d = digest(language)
+    outage = item(
+        1,
+        author="ops_olga",
+        reach=1200,
+        quote="acme is down, whole team locked out",
+        kind="complaint",
+        level="critical",
+        urgency=88,
+        reasons=["outage", "access"],
+        age_hours=300.4,
+        target_hours=24,
+        overdue=True,
+        actions={
+            "replied": "https://veille.example/t/m1/replied?sig=1",
+            "ignored": "https://veille.example/t/m1/ignored?sig=1",
+        },
+    )
+    question = item(2, quote="does acme export to csv?", kind="question", complaint=False, level="normal", urgency=20,
+                    reasons=[], age_hours=3.2, target_hours=24, overdue=False)  # fmt: skip
+    d["needs_reply"] = [outage, question]
+    d["leads"] = [item(3, quote="pricing for 40 seats of acme?", kind="question", lead=True, complaint=False)]
+    d["requests"] = [item(4, quote="acme needs a dark mode", kind="feature_request", complaint=False)]
+    d["fans"] = [item(5, author="fan_fay", reach=9000, quote="acme saved our retro", kind="praise", complaint=False)]
+    d["influencers"] = [item(6, author="big_voice", reach=50000, quote="trying acme", kind="other", complaint=False)]
+    d["inbox_url"] = "https://veille.example/app"
+    d["trend"].update(previous_mean=0.14, change_pct=4186.0)
+    d["summary"] = {
+        "needs_you": 3,
+        "needs_you_today": 1,
+        "critical": 1,
+        "overdue": 2,
+        "today": 6,
+        "usual": 0.14,
+        "change": 6,
+        "change_pct": 4186.0,
+        "tiny_baseline": True,
+        "complaints": 2,
+        "leads": 1,
+        "requests": 1,
+        "crisis": {"type": "critical", "item": outage},
+    }
+    return d
+
+
+def positions(text: str, *needles: str) -> list[int]:
+    found = [text.find(n) for n in needles]
+    assert -1 not in found, [n for n, at in zip(needles, found, strict=True) if at < 0]
+    return found
+
+
+def test_three_summary_lines_first_in_plain_words() -> None:
+    lines = render_text(busy()).splitlines()
+    assert lines[2:6] == [
+        "3 mentions need you (1 critical, 2 overdue, 2 from earlier days).",
+        "6 mentions today, +6 vs a usual day; 2 complaints, 1 lead, 1 feature request.",
+        "Most urgent: ops_olga (1,200 followers) on reddit, “acme is down, whole team locked out” (outage, access).",
+        "Open the inbox: https://veille.example/app",
+    ]
+    french = render_text(busy("fr")).splitlines()
+    assert french[2:6] == [
+        "3 mentions vous attendent (1 critique, 2 en retard, 2 des jours précédents).",
+        "6 mentions aujourd'hui, +6 par rapport à un jour habituel ; "
+        "2 plaintes, 1 prospect, 1 demande de fonctionnalité.",
+        "Le plus urgent : ops_olga (1,200 abonnés) sur reddit, "
+        "« acme is down, whole team locked out » (outage, access).",
+        "Ouvrir la boîte de réception : https://veille.example/app",
+    ]
+
+
+def test_plain_copy_no_percent_on_a_tiny_baseline_no_hours_old_no_1_leads() -> None:
+    text = render_text(busy())
+    assert "%" not in text.split("\n\n")[1]  # the summary: a count, not "+4186%"
+    assert "12 days ago" in text and "300.4" not in text and " h old" not in text
+    assert "3 hours ago" in text
+    assert "1 leads" not in text and "1 lead," in text
+    d = busy()
+    d["summary"].update(needs_you=1, needs_you_today=1, critical=0, overdue=0, leads=1, complaints=1, requests=0,
+                        today=1, change=0, crisis=None)  # fmt: skip
+    one = render_text(d)
+    assert "1 mention needs you.\n1 mention today, as many as a usual day; 1 complaint, 1 lead.\nNo crisis." in one
+    french = render_text(busy("fr"))
+    assert "il y a 12 jours" in french and "il y a 3 heures" in french
+
+
+def test_sections_in_reading_order_in_every_rendering() -> None:
+    d = busy()
+    text = render_text(d)
+    order = positions(text, "3 mentions need you", "Needs you, most pressing first", "Leads\n", "Asked for this week",
+                      "Fans to thank", "Biggest voices", "Last 8 days", "By source")  # fmt: skip
+    assert order == sorted(order)
+    assert positions(text, "acme is down", "does acme export")[0] < text.find("does acme export")
+    page = render_html(d)
+    order = positions(page, "3 mentions need you", "Needs you, most pressing first", ">Leads<", "Asked for this week",
+                      "Fans to thank", "Biggest voices", "Last 8 days")  # fmt: skip
+    assert order == sorted(order)
+    blocks = json.dumps(slack_blocks(d), ensure_ascii=False)
+    order = positions(blocks, "3 mentions need you", "Needs you, most pressing first", "*Leads*", "Asked for this week",
+                      "Fans to thank")  # fmt: skip
+    assert order == sorted(order)
+    french = render_html(busy("fr"))
+    order = positions(french, "Vous attendent, les plus", ">Prospects<", "Demandé cette semaine", "Fans à remercier",
+                      "Les voix les plus écoutées", "Les 8 derniers jours")  # fmt: skip
+    assert order == sorted(order)
+
+
+def test_pressing_items_carry_a_kind_chip_and_an_urgency_level_with_reasons() -> None:
+    d = busy()
+    text = render_text(d)
+    assert "* [complaint] [critical 88: outage, access] ops_olga (1,200 followers) on reddit" in text
+    assert "* [question] [normal 20] user2 on reddit" in text
+    assert "* [feature request] user4 on reddit" in text
+    page = render_html(d)
+    assert re.search(r'<span class="chip chip-critical"[^>]*>critical 88: outage, access</span>', page)
+    assert re.search(r'<span class="chip chip-kind"[^>]*>feature request</span>', page)
+    assert "demande" in render_text(busy("fr")) and "[critique 88: outage, access]" in render_text(busy("fr"))
+
+
+def test_the_same_actions_in_text_html_and_slack() -> None:
+    d = busy()  # built with signed links: the outage carries them
+    text, page, blocks = render_text(d), render_html(d), json.dumps(slack_blocks(d))
+    for url in ("https://veille.example/t/m1/replied?sig=1", "https://veille.example/t/m1/ignored?sig=1"):
+        assert url in text and url in page and url in blocks
+    assert "Mark replied: https://veille.example/t/m1/replied?sig=1" in text
+    assert "|Mark replied>" in blocks and "|Ignore>" in blocks and "|Open>" in blocks
+    assert "https://veille.example/app" in page and "https://veille.example/app" in blocks
+    # Links given at render time sign every listed item but the biggest voices (nothing to triage there).
+    signed = render_text(d, links=lambda mid, action: f"https://x.example/{mid}/{action}")
+    assert {f"https://x.example/m{n}/replied" in signed for n in (1, 2, 3, 4, 5)} == {True}
+    assert "https://x.example/m6/replied" not in signed
+
+
+def test_chart_labels_stay_readable_on_a_phone() -> None:
+    page = render_html(busy())
+    # Month-day labels (not full dates) in 14px cells: no 7px text at 390 px.
+    assert re.search(r'<td class="label" width="30%"[^>]*font-size: 14px[^>]*>03-09</td>', page)
+    assert "<svg" not in page

@@ -336,21 +336,24 @@ class BuiltinClassifier:
         vecs = m.part_vectors(keys, len(tokens)) if raised or sentiment != "neutral" else []
         for flag, col, _ in raised:
             why[flag] = m.top_features(names, vecs, col)
-        self._french_rules(lang, lowered, probs[0], flags, why)
+        self._french_rules(lang, lowered, probs[0], flags, why, encoded is None)
         matched = rules.matched_cues(tokens, lowered)
         found = [c for c in rules.CUES if any(c == cue for cue, _ in matched)]
         phrases = list(dict.fromkeys(words for _, words in matched))
+        if found and flags["spam"] and scores["spam"] < 0.9:
+            flags["spam"] = False  # "I'm cancelling my subscription" is a customer, not an SMS blast
+            why.pop("spam", None)
         if found and not flags["spam"]:
             # Something broken, locked, lost, charged or a threat to leave is a complaint even when the
             # words around it are friendly ("awesome app... but now it force closes").
             breakage = not {"outage", "access", "data loss", "security", "refund"}.isdisjoint(found)
-            if not flags["complaint"] and (breakage or ("churn" in found and probs[0] > 0.3) or probs[0] > 0.6):
+            if not flags["complaint"] and (breakage or ("churn" in found and probs[2] < 0.8) or probs[0] > 0.6):
                 flags["complaint"] = True
                 scores["complaint"] = max(scores["complaint"], 0.85)
                 why["complaint"] = []
             if flags["complaint"]:
                 why["complaint"] = _merge(phrases, [w for w in why["complaint"] if not _inside(w, phrases)])[:4]
-            if breakage and flags["complaint"] and sentiment == "positive":
+            if flags["complaint"] and sentiment == "positive":
                 sentiment = "negative"  # "thanks for losing all my contacts!": praise words, lost data
         kind = self._kind(lowered, sentiment, flags, found, encoded)
         if kind == "feature_request" and flags["complaint"]:
@@ -444,12 +447,21 @@ class BuiltinClassifier:
 
     @staticmethod
     def _french_rules(
-        lang: str, lowered: str, p_negative: float, flags: dict[str, bool], why: dict[str, list[str]]
+        lang: str,
+        lowered: str,
+        p_negative: float,
+        flags: dict[str, bool],
+        why: dict[str, list[str]],
+        complaint_words: bool = True,
     ) -> None:
-        """French complaint and insult cues where the heads saw little or no French data."""
+        """French complaint and insult cues where the n-gram heads saw little or no French data.
+
+        The encoder's heads learned French complaints (and praise) from French reviews, so with the
+        encoder the complaint words are not needed: they flagged positive reviews ("service client au top").
+        """
         if lang != "fr":
             return
-        word = rules.first_match(rules.FR_COMPLAINT, lowered)
+        word = rules.first_match(rules.FR_COMPLAINT, lowered) if complaint_words else None
         if word and not flags["complaint"] and p_negative >= 0.35:
             flags["complaint"] = True
             why["complaint"] = [word]

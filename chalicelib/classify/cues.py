@@ -254,13 +254,13 @@ _PHRASE_CUES = tuple((phrase, cue) for cue, phrases in CUE_PHRASES.items() for p
 # one of these ("can't log in", "crashes every time", "charged twice", "lost my data", "security hole",
 # "I'm cancelling") reaches the default alert threshold of 60 with no reach at all (tests/unit/test_urgency.py).
 CUE_POINTS = {
-    "security": 32,
-    "data loss": 30,
-    "legal threat": 28,
-    "outage": 26,
-    "access": 26,
-    "refund": 24,
-    "churn": 28,
+    "security": 40,
+    "data loss": 38,
+    "legal threat": 36,
+    "outage": 34,
+    "access": 34,
+    "refund": 32,
+    "churn": 34,
 }
 # A feature request asks for something new, never for rescue.
 FEATURE_REQUEST = re.compile(
@@ -315,10 +315,12 @@ NEGATORS = frozenset(
     )
 )
 _NEGATION_WINDOW = 3  # words
+# Words that close an incident a few words after its cue: "the crash is fixed", "panne résolue".
+RESOLVED = frozenset(("fixed", "resolved", "solved", "gone", "corrigé", "corrigée", "résolu", "résolue", "réglé"))
 
 
-def _negated(words: list[str]) -> bool:
-    return not NEGATORS.isdisjoint(words[-_NEGATION_WINDOW:])
+def _negated(words: list[str], after: list[str] = ()) -> bool:  # type: ignore[assignment]
+    return not NEGATORS.isdisjoint(words[-_NEGATION_WINDOW:]) or not RESOLVED.isdisjoint(after[:4])
 
 
 def matched_cues(tokens: list[str], lowered: str) -> list[tuple[str, str]]:
@@ -326,11 +328,12 @@ def matched_cues(tokens: list[str], lowered: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if not CUE_WORD_SET.isdisjoint(tokens):
         for i, tok in enumerate(tokens):
-            if tok in CUE_WORDS and not _negated(tokens[max(0, i - _NEGATION_WINDOW) : i]):
+            if tok in CUE_WORDS and not _negated(tokens[max(0, i - _NEGATION_WINDOW) : i], tokens[i + 1 : i + 5]):
                 found.append((CUE_WORDS[tok], tok))
     for phrase, cue in _PHRASE_CUES:
         at = lowered.find(phrase)
-        if at >= 0 and not _negated(lowered[max(0, at - 40) : at].split()):
+        after = lowered[at + len(phrase) : at + len(phrase) + 40].split()
+        if at >= 0 and not _negated(lowered[max(0, at - 40) : at].split(), after):
             found.append((cue, phrase))
     return found
 
@@ -374,8 +377,9 @@ def urgency(
 ) -> int:
     """0-100: how soon a human should look. Monotonic in every input (spam damps everything).
 
-    A complaint alone is worth up to 45 points; the severity of what went wrong (the cues) adds up to
-    about 30, reach up to 20 and engagement up to 10, so praise and chatter stay low whoever says them.
+    A complaint alone is worth up to 45 points; the severity of what went wrong (the cues) adds 32-40,
+    reach up to 20 and engagement up to 10, so praise and chatter stay low whoever says them, and a
+    complaint that something is broken, lost, charged or about to churn alerts on its own.
     """
     points = 30.0 * p_complaint + 15.0 * p_negative
     if cues:

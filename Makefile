@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/datasets
+FEEDBACK := .data/feedback
 
 .DEFAULT_GOAL := help
 .PHONY: help install java chromium demo serve test lint typecheck unit integration bench train synth deploy package clean
@@ -50,13 +51,17 @@ test: install chromium lint typecheck ## the whole suite: ruff, mypy, unit and i
 unit: $(BIN)/veille ## unit tests only
 	$(BIN)/pytest -q tests/unit
 
-bench: install ## benchmarks; results in bench/results/ and bench/README.md
+bench: install $(FEEDBACK)/train.jsonl ## benchmarks; results in bench/results/ and bench/README.md
 	$(BIN)/python bench/bench_match.py
 	$(BIN)/python bench/bench_classify.py --data $(DATA)
 	$(BIN)/python bench/bench_ops.py
 
-train: $(BIN)/veille ## retrain the classifier from ../shared/datasets (fixed seed)
+$(FEEDBACK)/train.jsonl:
+	$(BIN)/python -m training.datasets --out $(FEEDBACK)
+
+train: $(BIN)/veille $(FEEDBACK)/train.jsonl ## retrain the classifier: n-gram model, then the encoder heads (fixed seeds)
 	$(BIN)/python -m training.train --data $(DATA)
+	$(BIN)/python -m training.train_encoder --data $(DATA) --feedback $(FEEDBACK)
 
 synth: install ## synthesise the CDK stack offline (no AWS account needed)
 	cd infra && ../$(BIN)/python -m infra_app.synth

@@ -97,6 +97,13 @@ class WatchMatch(BaseModel):
         return spans[:MAX_SPANS]
 
 
+class StatusChange(BaseModel):
+    """One triage step: the status a mention was given, and when."""
+
+    status: Status
+    at: datetime
+
+
 class Mention(BaseModel):
     """One public mention or one piece of feedback, normalised across every source."""
 
@@ -121,6 +128,7 @@ class Mention(BaseModel):
     corrections: dict[str, Any] | None = Field(default=None, description="labels corrected by a user")
     note: str | None = None
     status_changed_at: datetime | None = None
+    history: list[StatusChange] = Field(default_factory=list, description="each status change, oldest first")
     retention_days: int = 90
     expires_at: int = 0
     truncated: bool = Field(default=False, description="the text was cut at MAX_TEXT_CHARS characters")

@@ -93,6 +93,24 @@ def _schemas() -> dict[str, Any]:
             "until": DATE,
             "items": {"type": "array", "items": {"$ref": REF.format(model="Mention")}},
             "next": {"type": ["string", "null"], "description": "cursor of the next page, null on the last"},
+            "order": {"type": "string", "enum": ["priority"], "description": "only with order=priority"},
+            "total": {"type": "integer", "description": "order=priority: how many mentions passed the filters"},
+            "complete": {"type": "boolean", "description": "order=priority: false when the window was cut"},
+        },
+    }
+    mention["properties"]["priority"] = {
+        "type": "object",
+        "description": "how pressing it is: urgency, waiting time against the watch's reply target, reach",
+        "required": ["score", "level", "urgency", "kind", "needs_you", "waiting_hours", "overdue", "reasons"],
+        "properties": {
+            "score": {"type": "number"},
+            "level": {"type": "string", "enum": ["critical", "high", "normal"], "description": ">= 75, >= 60, else"},
+            "urgency": {"type": "integer", "minimum": 0, "maximum": 100},
+            "kind": {"type": "string", "enum": ["complaint", "feature_request", "question", "praise", "other"]},
+            "needs_you": {"type": "boolean", "description": "an open complaint, question or lead, shown"},
+            "waiting_hours": {"type": "number", "minimum": 0},
+            "overdue": {"type": "boolean"},
+            "reasons": {"type": "array", "items": {"type": "string"}, "description": "why it is urgent"},
         },
     }
     day = {
@@ -180,12 +198,34 @@ def _paths() -> dict[str, Any]:
             "get": _secured(
                 {
                     "operationId": "listMentions",
-                    "summary": "A page of a watch's mentions, newest first",
+                    "summary": "A page of a watch's mentions, newest first or most pressing first",
                     "parameters": [
                         WATCH,
-                        _param("status", "query", {"type": "string", "enum": list(STATUSES)}, "triage status"),
                         _param(
-                            "label", "query", {"type": "string", "enum": list(LABEL_FILTERS)}, "label after corrections"
+                            "status",
+                            "query",
+                            {"type": "string", "enum": [*STATUSES, "open"]},
+                            "triage status (open: new or to_reply)",
+                        ),
+                        _param(
+                            "label",
+                            "query",
+                            {"type": "string", "enum": list(LABEL_FILTERS)},
+                            "label after corrections (needs_you: open complaints, questions and leads, "
+                            "neither spam, offensive nor hidden)",
+                        ),
+                        _param(
+                            "kind",
+                            "query",
+                            {"type": "string", "enum": ["complaint", "feature_request", "question", "praise", "other"]},
+                            "feedback kind after corrections (labels without one read as complaint or other)",
+                        ),
+                        _param(
+                            "order",
+                            "query",
+                            {"type": "string", "enum": ["newest", "priority"], "default": "newest"},
+                            "priority: what needs you first, then by priority score (urgency, plus up to 15 "
+                            "for waiting three reply targets, plus up to 15 for reach), then oldest first",
                         ),
                         _param(
                             "source", "query", {"type": "string", "maxLength": 100}, "source (hn, rss, form:tally...)"

@@ -14,7 +14,7 @@ import hmac
 import json
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from chalice.app import Blueprint, Response
@@ -25,6 +25,7 @@ from chalicelib.models import Mention, Status, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.config import VeilleConfig
+    from chalicelib.digest.priority import Priority
     from chalicelib.store.repo import Store
 
 rest_bp = Blueprint(__name__)
@@ -39,9 +40,26 @@ QUERY_PAGE = 100
 SCAN_BUDGET = 1000
 # Lambda answers at most 6 MB (API Gateway 10 MB): a page of long mentions stops here, with a cursor.
 MAX_PAGE_BYTES = 2_000_000
-LABEL_FILTERS = ("complaint", "lead", "needs_reply", "spam", "offensive", "negative", "positive", "neutral")
-LabelFilter = Literal["complaint", "lead", "needs_reply", "spam", "offensive", "negative", "positive", "neutral"]
+LABEL_FILTERS = (
+    "needs_you",
+    "complaint",
+    "lead",
+    "needs_reply",
+    "spam",
+    "offensive",
+    "negative",
+    "positive",
+    "neutral",
+)
+LabelFilter = Literal[
+    "needs_you", "complaint", "lead", "needs_reply", "spam", "offensive", "negative", "positive", "neutral"
+]
 Sentiment = Literal["positive", "neutral", "negative"]
+Kind = Literal["complaint", "feature_request", "question", "praise", "other"]
+StatusFilter = Literal["new", "to_reply", "replied", "ignored", "hidden", "open"]
+Order = Literal["newest", "priority"]
+# order=priority sorts the whole window: it reads at most this many mentions of it (a week of a busy startup).
+PRIORITY_SCAN = 5000
 
 
 # -- errors -----------------------------------------------------------------------------------------
@@ -157,8 +175,10 @@ class MentionQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     watch: str | None = Field(default=None, max_length=40)
-    status: Status | None = None
+    status: StatusFilter | None = None
     label: LabelFilter | None = None
+    kind: Kind | None = None
+    order: Order = "newest"
     source: str | None = Field(default=None, max_length=100)
     since: date | None = None
     until: date | None = None
@@ -192,6 +212,7 @@ class LabelCorrections(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sentiment: Sentiment | None = None
+    kind: Kind | None = None
     complaint: bool | None = None
     lead: bool | None = None
     needs_reply: bool | None = None
@@ -220,26 +241,45 @@ class Cursor(BaseModel):
     k: str = Field(max_length=200, pattern=r"^[0-9T:.+\-Z]{10,40}#[A-Za-z0-9_:\-]{1,100}$")
 
 
-def encode_cursor(cursor: Cursor) -> str:
+class PriorityCursor(BaseModel):
+    """Where a page of ``GET /mentions?order=priority`` stopped: how many of the sorted window came before."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    o: int = Field(ge=0, le=PRIORITY_SCAN)
+
+
+def encode_cursor(cursor: Cursor | PriorityCursor) -> str:
     raw = json.dumps(cursor.model_dump(mode="json"), separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(text: str) -> Cursor:
+def decode_cursor(text: str, model: type[Cursor] | type[PriorityCursor] = Cursor) -> Any:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        return Cursor.model_validate_json(raw)
+        return model.model_validate_json(raw)
     except (binascii.Error, ValueError) as exc:
         raise ApiError("cursor: not a cursor this API gave; pass the 'next' value of the previous page") from exc
 
 
 # -- plain functions ---------------------------------------------------------------------------------------
-def mention_json(mention: Mention) -> dict[str, Any]:
-    """A mention as the API shows it: every field, its UTC day, and its labels after corrections."""
+def mention_json(mention: Mention, config: VeilleConfig | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """A mention as the API shows it: every field, its UTC day, its labels after corrections, and (given
+    the config) its priority against its watch's reply target."""
     data = mention.model_dump(mode="json")
     data["day"] = mention.day
     data["effective_labels"] = mention.effective_labels()
+    if config is not None:
+        data["priority"] = priority_of(mention, config, now or utcnow()).as_json()
     return data
+
+
+def priority_of(mention: Mention, config: VeilleConfig, now: datetime) -> Priority:
+    """The one priority (chalicelib.digest.priority) of a mention, against its watch's reply target."""
+    from chalicelib.digest.priority import priority
+
+    target = next((w.reply_target_hours for w in config.watches if w.name == mention.watch), 24)
+    return priority(mention, now=now, reply_target_hours=target)
 
 
 def fold(text: str) -> str:
@@ -250,6 +290,10 @@ def fold(text: str) -> str:
 
 def has_label(mention: Mention, label: str) -> bool:
     labels = mention.effective_labels()
+    if label == "needs_you":
+        from chalicelib.digest.priority import needs_you
+
+        return needs_you(mention, labels)
     if label in ("negative", "positive", "neutral"):
         return labels.get("sentiment") == label
     return bool(labels.get(label))
@@ -260,8 +304,16 @@ def mention_filter(query: MentionQuery) -> Callable[[Mention], bool]:
     needle = fold(query.text) if query.text else None
 
     def keep(mention: Mention) -> bool:
-        if query.status and mention.status != query.status:
+        if query.status == "open":
+            if mention.status not in ("new", "to_reply"):
+                return False
+        elif query.status and mention.status != query.status:
             return False
+        if query.kind:
+            from chalicelib.digest.priority import kind_of
+
+            if kind_of(mention.effective_labels()) != query.kind:
+                return False
         if (
             query.source
             and query.source not in (mention.source, mention.source_key)
@@ -326,7 +378,8 @@ def list_mentions(
     budget: int = SCAN_BUDGET,
     max_bytes: int = MAX_PAGE_BYTES,
 ) -> dict[str, Any]:
-    """One page of a watch's mentions, newest first, filtered; ``next`` is the cursor of the following page.
+    """One page of a watch's mentions, newest first (or most pressing first with ``order=priority``),
+    filtered; ``next`` is the cursor of the following page.
 
     Reads the watch-by-day index one day at a time (never a Scan) and stops after ``budget`` mentions
     examined, so a rare filter answers a short page with a cursor instead of running long; a page is also
@@ -334,6 +387,9 @@ def list_mentions(
     """
     watch = resolve_watch(config, query.watch)
     days = _window(query.since, query.until, today or utcnow().date())
+    if query.order == "priority":
+        return _list_by_priority(store, config, query, watch, days, max_bytes=max_bytes)
+    now = utcnow()
     keep = mention_filter(query)
     start_index, start_key = 0, None
     if query.cursor:
@@ -347,7 +403,7 @@ def list_mentions(
     previous: tuple[date, Mention] | None = None
     for examined, (day, mention, more) in enumerate(_walk(store, watch, days[start_index:], start_key), 1):
         if keep(mention):
-            item = mention_json(mention)
+            item = mention_json(mention, config, now)
             item_size = len(json.dumps(item, ensure_ascii=False, default=str).encode())
             if items and previous and size + item_size > max_bytes:
                 next_cursor = encode_cursor(Cursor(d=previous[0], k=_index_key(previous[1])))
@@ -365,6 +421,52 @@ def list_mentions(
         "until": days[0].isoformat(),
         "items": items,
         "next": next_cursor,
+    }
+
+
+def _list_by_priority(
+    store: Store,
+    config: VeilleConfig,
+    query: MentionQuery,
+    watch: str,
+    days: list[date],
+    *,
+    max_bytes: int,
+) -> dict[str, Any]:
+    """The window's mentions that pass the filters, most pressing first (the inbox's "Needs you")."""
+    from chalicelib.digest.priority import pressing_first
+
+    offset = decode_cursor(query.cursor, PriorityCursor).o if query.cursor else 0
+    keep = mention_filter(query)
+    now = utcnow()
+    ranked: list[tuple[Any, Mention]] = []
+    examined = 0
+    for _day, mention, _more in _walk(store, watch, days, None):
+        examined += 1
+        if keep(mention):
+            ranked.append((pressing_first(mention, priority_of(mention, config, now)), mention))
+        if examined >= PRIORITY_SCAN:
+            break
+    ranked.sort(key=lambda pair: pair[0])
+    items: list[dict[str, Any]] = []
+    size = 0
+    for _key, mention in ranked[offset : offset + query.limit]:
+        item = mention_json(mention, config, now)
+        item_size = len(json.dumps(item, ensure_ascii=False, default=str).encode())
+        if items and size + item_size > max_bytes:
+            break
+        items.append(item)
+        size += item_size
+    end = offset + len(items)
+    return {
+        "watch": watch,
+        "since": days[-1].isoformat(),
+        "until": days[0].isoformat(),
+        "items": items,
+        "next": encode_cursor(PriorityCursor(o=end)) if end < len(ranked) else None,
+        "order": "priority",
+        "total": len(ranked),
+        "complete": examined < PRIORITY_SCAN,
     }
 
 
@@ -397,14 +499,32 @@ def list_watches(config: VeilleConfig) -> dict[str, Any]:
     }
 
 
-def get_mention(store: Store, mention_id: str) -> dict[str, Any]:
+def get_mention(store: Store, mention_id: str, config: VeilleConfig | None = None) -> dict[str, Any]:
     mention = store.get_mention(mention_id) if 0 < len(mention_id) <= 100 else None
     if mention is None:
         raise NotFoundError(f"no mention {mention_id!r}")
-    return mention_json(mention)
+    return mention_json(mention, config)
 
 
-def patch_mention(store: Store, mention_id: str, patch: MentionPatch) -> dict[str, Any]:
+def _consistent(current: Mention, given: dict[str, Any]) -> dict[str, Any]:
+    """Keep kind and complaint telling the same story: a kind corrected to complaint (or away from it) sets
+    the complaint flag, and a complaint flag corrected alone sets the kind."""
+    from chalicelib.digest.priority import kind_of
+
+    if "kind" in given and "complaint" not in given:
+        given["complaint"] = given["kind"] == "complaint"
+    elif "complaint" in given and "kind" not in given:
+        kind = kind_of(current.effective_labels())
+        if given["complaint"]:
+            given["kind"] = "complaint"
+        elif kind == "complaint":
+            given["kind"] = "other"
+    return given
+
+
+def patch_mention(
+    store: Store, mention_id: str, patch: MentionPatch, config: VeilleConfig | None = None
+) -> dict[str, Any]:
     """Apply a triage change; corrections are merged into earlier ones."""
     if patch.status is None and patch.labels is None and patch.note is None:
         raise ApiError("(body): send at least one of status, labels, note")
@@ -414,11 +534,12 @@ def patch_mention(store: Store, mention_id: str, patch: MentionPatch) -> dict[st
     corrections = None
     if patch.labels is not None:
         # An empty object corrects nothing (the status and note still change).
-        corrections = {**(current.corrections or {}), **patch.labels.model_dump(exclude_none=True)} or None
+        given = _consistent(current, patch.labels.model_dump(exclude_none=True))
+        corrections = {**(current.corrections or {}), **given} or None
     updated = store.update_mention(mention_id, status=patch.status, note=patch.note, corrections=corrections)
     if updated is None:
         raise NotFoundError(f"no mention {mention_id!r}")
-    return mention_json(updated)
+    return mention_json(updated, config)
 
 
 def daily_stats(
@@ -492,14 +613,14 @@ def list_mentions_route() -> dict[str, Any]:
 @rest_bp.route("/mentions/{mention_id}", methods=["GET"])
 @api_view()
 def get_mention_route(mention_id: str) -> dict[str, Any]:
-    return get_mention(_store(), mention_id)
+    return get_mention(_store(), mention_id, _config())
 
 
 @rest_bp.route("/mentions/{mention_id}", methods=["PATCH"])
 @api_view()
 def patch_mention_route(mention_id: str) -> dict[str, Any]:
     patch = MentionPatch.model_validate_json(rest_bp.current_request.raw_body or b"")
-    return patch_mention(_store(), mention_id, patch)
+    return patch_mention(_store(), mention_id, patch, _config())
 
 
 @rest_bp.route("/stats", methods=["GET"])

@@ -258,9 +258,16 @@ class Store:
         sets: list[str] = []
         values: dict[str, Any] = {}
         if status is not None:
-            sets += ["#status = :status", "status_changed_at = :now"]
+            now = utcnow().isoformat()
+            sets += [
+                "#status = :status",
+                "status_changed_at = :now",
+                "history = list_append(if_not_exists(history, :no_history), :change)",
+            ]
             values[":status"] = status
-            values[":now"] = utcnow().isoformat()
+            values[":now"] = now
+            values[":no_history"] = []
+            values[":change"] = [{"status": status, "at": now}]
         if note is not None:
             sets.append("note = :note")
             values[":note"] = note

@@ -49,6 +49,10 @@ def test_labels_are_written_once_and_triage_updates_the_mention(store) -> None:
     assert updated.status == "replied" and updated.note == "called them"
     assert updated.labels == {"sentiment": "negative", "urgency": 80, "sentiment_score": -0.5}
     assert store.update_mention("mnope", status="ignored") is None
+    # Each status change is kept, oldest first, for the inbox's history.
+    again = store.update_mention(mention.id, status="to_reply")
+    assert [(c.status, c.at.tzinfo is not None) for c in again.history] == [("replied", True), ("to_reply", True)]
+    assert store.update_mention(mention.id, note="only a note").history == again.history
 
 
 def test_cursors_health_once_marks_and_counters(store) -> None:

@@ -22,7 +22,7 @@ from chalicelib.api.rest import (
     patch_mention,
 )
 from chalicelib.config import parse_config
-from chalicelib.models import Mention
+from chalicelib.models import Mention, StatusChange
 
 TODAY = date(2026, 3, 10)
 CONFIG = parse_config("""
@@ -89,7 +89,9 @@ class FakeStore:
             return None
         changes: dict[str, Any] = {}
         if status is not None:
-            changes.update(status=status, status_changed_at=datetime.now(UTC))
+            now = datetime.now(UTC)
+            history = [*current.history, StatusChange(status=status, at=now)]  # type: ignore[arg-type]
+            changes.update(status=status, status_changed_at=now, history=history)
         if note is not None:
             changes["note"] = note
         if corrections is not None:
@@ -360,3 +362,48 @@ def test_without_a_configured_token_the_api_is_closed() -> None:
         with pytest.raises(ApiError, match="set VEILLE_API_TOKEN") as caught:
             check_bearer("Bearer anything", token)
         assert caught.value.status == 503
+
+
+# -- priority order, the default view, kinds, history ------------------------------------------------------
+def test_order_priority_puts_what_needs_you_first_and_pages_by_offset() -> None:
+    store = FakeStore(
+        [
+            mention(1, labels={"complaint": True, "kind": "complaint", "urgency": 85, "why": {"urgent": ["outage"]}}),
+            mention(2, labels={"kind": "praise", "sentiment": "positive", "urgency": 5}, hour=13),
+            mention(3, labels={"kind": "question", "needs_reply": True, "urgency": 30}, hour=9),
+            mention(4, labels={"complaint": True, "urgency": 65}, hour=14),
+            mention(5, labels={"kind": "feature_request", "needs_reply": True, "urgency": 40}, hour=15),
+            mention(6, labels={"spam": True, "complaint": True, "urgency": 90}, hour=16),
+        ]
+    )
+    page = list_mentions(store, CONFIG, query(order="priority", limit=3), today=TODAY)
+    assert ids(page) == ["1", "4", "3"]
+    assert page["items"][0]["priority"]["level"] == "critical"
+    assert page["items"][0]["priority"]["reasons"] == ["outage"]
+    assert page["items"][1]["priority"]["level"] == "high"
+    rest = list_mentions(store, CONFIG, query(order="priority", limit=3, cursor=page["next"]), today=TODAY)
+    assert ids(rest) == ["6", "5", "2"] and rest["next"] is None  # none needs you: urgency 90 (spam), 40, 5
+    assert ids(list_mentions(store, CONFIG, query(order="priority", label="needs_you"), today=TODAY)) == ["1", "4", "3"]
+    assert ids(list_mentions(store, CONFIG, query(kind="feature_request"), today=TODAY)) == ["5"]
+    # The newest-first listing carries the same priority.
+    newest = list_mentions(store, CONFIG, query(), today=TODAY)
+    assert ids(newest)[0] == "6" and newest["items"][0]["priority"]["needs_you"] is False
+
+
+def test_status_open_means_new_or_to_reply() -> None:
+    store = FakeStore([mention(1), mention(2, status="to_reply"), mention(3, status="replied")])
+    assert sorted(ids(list_mentions(store, CONFIG, query(status="open"), today=TODAY))) == ["1", "2"]
+
+
+def test_correcting_the_kind_keeps_the_complaint_flag_consistent_and_history_grows() -> None:
+    m = mention(1, labels={"complaint": True, "kind": "complaint", "urgency": 50})
+    store = FakeStore([m])
+    patched = patch_mention(store, m.id, MentionPatch.model_validate({"labels": {"kind": "feature_request"}}), CONFIG)
+    assert patched["corrections"] == {"kind": "feature_request", "complaint": False}
+    assert patched["priority"]["kind"] == "feature_request" and not patched["priority"]["needs_you"]
+    patched = patch_mention(store, m.id, MentionPatch.model_validate({"labels": {"complaint": True}}), CONFIG)
+    assert patched["effective_labels"]["kind"] == "complaint"
+    patch_mention(store, m.id, MentionPatch(status="replied"))
+    patched = patch_mention(store, m.id, MentionPatch(status="new", note="reopened: they wrote back"))
+    assert [c["status"] for c in patched["history"]] == ["replied", "new"]
+    assert patched["note"] == "reopened: they wrote back"

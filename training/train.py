@@ -77,8 +77,17 @@ def load_all(data: Path) -> dict[str, list[dict[str, Any]]]:
     return {k: read_jsonl(data / f) for k, f in files.items()}
 
 
-def head_datasets(d: dict[str, list[dict[str, Any]]], corrections: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per head: train texts, labels, weights, and the dev set it is scored on."""
+def head_datasets(
+    d: dict[str, list[dict[str, Any]]],
+    corrections: list[dict[str, Any]],
+    feedback: list[dict[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Per head: train texts, labels, weights, and the dev set it is scored on.
+
+    `feedback` is the product-feedback train split (training.datasets): star-rated reviews join the
+    sentiment heads of their language, and kind-labelled rows (bug or complaint vs request, question,
+    praise) and top-rated reviews join the complaint head, so the tweets are not its only idea of a complaint.
+    """
     rng = random.Random(SEED)
     lr = read_jsonl(LEAD_REPLY)
     lr_train = [r for r in lr if r["split"] == "train"]
@@ -139,6 +148,17 @@ def head_datasets(d: dict[str, list[dict[str, Any]]], corrections: list[dict[str
     out["lang_fr"] = {"train": [(t, 1) for t in fr_texts] + [(t, 0) for t in en_texts], "dev": []}
     for head in out.values():
         head.setdefault("weight", [1.0] * len(head["train"]))
+    for row in feedback or []:
+        if row.get("sentiment"):
+            head = out["sent_fr" if row["lang"] == "fr" else "sent_en"]
+            head["train"].append((row["text"], SENT.index(row["sentiment"])))
+            head["weight"].append(1.0)
+        if row.get("kind"):
+            out["complaint"]["train"].append((row["text"], int(row["kind"] == "complaint")))
+            out["complaint"]["weight"].append(1.0)
+        elif row.get("stars") == 5 or (row.get("stars") is None and row.get("sentiment") == "positive"):
+            out["complaint"]["train"].append((row["text"], 0))
+            out["complaint"]["weight"].append(0.5)
     _add_corrections(out, corrections)
     return out
 
@@ -171,12 +191,17 @@ def score(name: str, y: np.ndarray, scores: np.ndarray, threshold: float) -> dic
     return {"f1": round(float(f1_score(y, pred)), 4), "macro_f1": round(float(f1_score(y, pred, average="macro")), 4)}
 
 
-def train(data: Path, corrections_path: Path | None, out_dir: Path) -> dict[str, Any]:
+def train(data: Path, corrections_path: Path | None, out_dir: Path, feedback: Path | None = None) -> dict[str, Any]:
     """Train every head, write weights.bin + model.json + metadata.json, return the metadata."""
     started = time.time()
     d = load_all(data)
     corrections = read_jsonl(corrections_path) if corrections_path else []
-    sets = head_datasets(d, corrections)
+    feedback_file = feedback / "train.jsonl" if feedback else None
+    if feedback_file and not feedback_file.exists():
+        sys.exit(
+            f"{feedback_file} is missing: run python -m training.datasets --out {feedback} (or pass --feedback '')"
+        )
+    sets = head_datasets(d, corrections, read_jsonl(feedback_file) if feedback_file else None)
     columns: list[np.ndarray] = []
     biases: list[float] = []
     heads_json: dict[str, Any] = {}
@@ -210,7 +235,7 @@ def train(data: Path, corrections_path: Path | None, out_dir: Path) -> dict[str,
             columns.append(row)
             biases.append(float(b))
         print(f"{name}: {len(texts)} rows, dev {dev_scores.get(name)} ({time.time() - started:.0f}s)", flush=True)
-    return write_model(out_dir, columns, biases, heads_json, dev_scores, data, corrections_path)
+    return write_model(out_dir, columns, biases, heads_json, dev_scores, data, corrections_path, feedback_file)
 
 
 def quantize(columns: list[np.ndarray]) -> tuple[bytes, list[float]]:
@@ -229,6 +254,7 @@ def write_model(
     dev_scores: dict[str, Any],
     data: Path,
     corrections: Path | None,
+    feedback_file: Path | None = None,
 ) -> dict[str, Any]:
     """Write the three model files."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -242,6 +268,8 @@ def write_model(
     used["training/data/lead_reply.jsonl"] = sha256_file(LEAD_REPLY)
     if corrections:
         used[f"corrections:{corrections.name}"] = sha256_file(corrections)
+    if feedback_file:
+        used[f"feedback:{feedback_file.name}"] = sha256_file(feedback_file)
     weights_sha = sha256_file(out_dir / "weights.bin")
     version = f"linear-{N_BITS}b-{weights_sha[:10]}"
     model = {
@@ -291,8 +319,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("../shared/datasets"), help="labelled data directory")
     parser.add_argument("--corrections", type=Path, default=None, help="JSONL of user corrections to include")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="where to write the model files")
+    parser.add_argument(
+        "--feedback",
+        type=lambda v: Path(v) if v else None,
+        default=REPO / ".data" / "feedback",
+        help="product-feedback splits from training.datasets ('' to train on the shared sets alone)",
+    )
     args = parser.parse_args(argv)
-    train(args.data, args.corrections, args.out)
+    train(args.data, args.corrections, args.out, args.feedback)
     return 0
 
 

@@ -108,6 +108,9 @@ def classify_stream(
 
 def run(args: argparse.Namespace) -> int:
     """Entry point called by `veille classify`: 0 if every line was labelled, 2 if some were skipped."""
+    from veille.cmd_match import stdin_hint
+
+    stdin_hint("veille classify")
     written, skipped = classify_stream(
         sys.stdin, sys.stdout, sys.stderr, backend=args.backend, batch_size=args.batch_size
     )

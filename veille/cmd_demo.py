@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+DEMO_STATE = "demo.json"  # in the demo's data directory: the day it digested, for `veille digest`
 DEMO_SECRET = "demo-secret-not-for-production"  # noqa: S105 - a well-known value for the offline demo only
 SECRET_SETTINGS = (
     "TYPEFORM_SECRET",
@@ -34,41 +34,29 @@ SECRET_SETTINGS = (
 )
 
 
+DESCRIPTION = """Run every stage once, offline, on the bundled sample (samples/), through the real handlers:
+fetch (the recorded feeds, dated as if just fetched), intake (each recorded form delivery, signed and
+posted to its webhook route), stream (language, labels, alerts), classify (the labels and why of every
+mention, and the alerts sent) and digest (printed, and written to --out). The data stays in
+DATA_DIR/demo, so that `veille digest` can show the digest again. Exit code 1 if any stage failed."""
+
+
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("demo", help="run the whole pipeline once, offline, on the bundled sample")
+    parser = subparsers.add_parser(
+        "demo", help="run the whole pipeline once, offline, on the bundled sample", description=DESCRIPTION
+    )
     parser.add_argument("--samples", type=Path, default=Path("samples"), help="the recorded sample (default samples/)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="where to write the summary and the digest")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(".veille"),
+        help="the demo keeps its table in DATA_DIR/demo, emptied at each run (default .veille)",
+    )
     parser.add_argument(
         "--verbose", action="store_true", help="also show the handlers' own logs, metrics and the HTTP access log"
     )
     parser.set_defaults(func=run)
-
-
-class SlackCapture:
-    """A stand-in Slack incoming webhook on 127.0.0.1: the demo's alerts land here, and are shown."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-        capture = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                capture.messages.append(json.loads(body or b"{}"))
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slack"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Stages:
@@ -101,46 +89,69 @@ class Stages:
 
 
 def run(args: argparse.Namespace) -> int:
+    from veille.runtime.console import AlertConsole, quiet_handlers
     from veille.runtime.stack import LocalStack
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     args.out.mkdir(parents=True, exist_ok=True)
-    slack = SlackCapture()
+    data_dir = demo_data_dir(args.data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)  # the demo's own directory: every run starts empty
+    alerts = AlertConsole()
     env = {f"VEILLE_{name}": DEMO_SECRET for name in SECRET_SETTINGS}
-    env["VEILLE_SLACK_WEBHOOK_URL"] = slack.url
+    env["VEILLE_SLACK_WEBHOOK_URL"] = alerts.url
     verbose = bool(getattr(args, "verbose", False))
-    if not verbose:
-        # The stages speak for the handlers; their JSON logs (warnings and errors aside) and EMF metrics
-        # are what CloudWatch would get, and only clutter a terminal.
-        env["POWERTOOLS_METRICS_DISABLED"] = "true"
-        env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    # The stages speak for the handlers; their JSON logs and EMF metrics are what CloudWatch would get.
+    quiet_handlers(verbose)
     stages = Stages(say)
     stack = LocalStack(
-        port=0, run_schedules=False, extra_env=env, progress=lambda m: say(f"    {m}"), access_log=verbose
+        port=0,
+        data_dir=data_dir,
+        run_schedules=False,
+        extra_env=env,
+        progress=lambda m: say(f"    {m}"),
+        access_log=verbose,
     )
     try:
         say("Veille demo: the whole pipeline, offline, on the bundled sample")
         stages.run("start", lambda: (stack.start(), {"api": stack.url})[1])
-        if not verbose:
-            from chalicelib.observability import logger
-
-            logger.setLevel("WARNING")
         if stages.ok:
             stages.run("fetch", lambda: _fetch(stack))
-            stages.run("intake", lambda: _intake(stack, args.samples / "forms"))
+            stages.run("intake", lambda: _intake(stack, args.samples))
             stages.run("stream", lambda: _stream(stack))
-            stages.run("classify", lambda: _classified(stack, slack))
+            stages.run("classify", lambda: _classified(stack, alerts))
             stages.run("digest", lambda: _digest(stack, args.out))
     finally:
         stack.stop()
-        slack.close()
+        alerts.close()
     summary = _summary(stages)
     (args.out / "demo-summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     _print_table(stages, summary)
-    say(f"\nwrote {args.out / 'demo-summary.json'}" + ("" if stages.ok else "; some stages FAILED (see above)"))
+    digest = stages.results.get("digest", {})
+    if digest.get("ok"):
+        (data_dir / DEMO_STATE).write_text(
+            json.dumps({"date": digest["date"], "watch": digest["watch"], "generated_at": summary["generated_at"]})
+            + "\n",
+            encoding="utf-8",
+        )
+        say(f"\nthe demo's data stays in {data_dir}: `veille digest` shows its digest again")
+    say(f"wrote {args.out / 'demo-summary.json'}" + ("" if stages.ok else "; some stages FAILED (see above)"))
     return 0 if stages.ok else 1
+
+
+def demo_data_dir(data_dir: Path) -> Path:
+    """Where ``veille demo`` keeps its DynamoDB Local data, beside (never in) the data of ``veille serve``."""
+    return data_dir / "demo"
+
+
+def demo_state(data_dir: Path) -> dict[str, Any] | None:
+    """What the last successful demo on ``data_dir`` digested (``{"date", "watch"}``), or None."""
+    try:
+        state = json.loads((demo_data_dir(data_dir) / DEMO_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
 
 
 def _fetch(stack: Any) -> dict[str, Any]:
@@ -156,12 +167,22 @@ def _fetch(stack: Any) -> dict[str, Any]:
     }
 
 
-def _intake(stack: Any, forms_dir: Path) -> dict[str, Any]:
+def _intake(stack: Any, samples: Path) -> dict[str, Any]:
+    import dataclasses
+
     import httpx
 
     from chalicelib.intake.samples import sample_deliveries, sign
+    from chalicelib.models import utcnow
+    from chalicelib.sources.recorded import freshen, recorded_dates
 
-    deliveries = sample_deliveries(forms_dir)
+    # Dated like the feeds (see chalicelib/sources/recorded.py): one shift for the whole recorded sample.
+    recorded = [path.read_bytes() for path in sorted((samples / "feeds").glob("*")) if path.is_file()]
+    deliveries = sample_deliveries(samples / "forms")
+    dates = [d for body in recorded + [x.body for x in deliveries] for d in recorded_dates(_text(body))]
+    if dates:
+        now, newest = utcnow(), max(dates)
+        deliveries = [dataclasses.replace(d, body=freshen(d.body, now, newest)) for d in deliveries]
     stored = answered = 0
     errors: list[str] = []
     with httpx.Client(base_url=stack.url, timeout=10) as client:
@@ -186,6 +207,10 @@ def _intake(stack: Any, forms_dir: Path) -> dict[str, Any]:
         "providers": len(providers),
         "_failed": bool(errors) or not deliveries,
     }
+
+
+def _text(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace")
 
 
 def _stream(stack: Any) -> dict[str, Any]:
@@ -213,7 +238,7 @@ def _all_mentions(stack: Any) -> list[Any]:
     return mentions
 
 
-def _classified(stack: Any, slack: SlackCapture) -> dict[str, Any]:
+def _classified(stack: Any, alerts: Any) -> dict[str, Any]:
     mentions = _all_mentions(stack)
     labelled = [m for m in mentions if m.labels]
     print(file=sys.stderr)
@@ -228,7 +253,11 @@ def _classified(stack: Any, slack: SlackCapture) -> dict[str, Any]:
         )
         if why:
             print(f"        why: {why[:150]}", file=sys.stderr)
-    urgent = [m for m in slack.messages if "urgent" in json.dumps(m).lower()]
+    if alerts.lines:
+        print("\n    alerts sent:", file=sys.stderr)
+        for line in alerts.lines:
+            print(f"    {line}", file=sys.stderr)
+    urgent = [line for line in alerts.lines if line.startswith("ALERT urgent")]
     return {
         "mentions": len(mentions),
         "labelled": len(labelled),
@@ -237,7 +266,7 @@ def _classified(stack: Any, slack: SlackCapture) -> dict[str, Any]:
         "needs_reply": _count(labelled, "needs_reply"),
         "spam": _count(labelled, "spam"),
         "offensive": _count(labelled, "offensive"),
-        "alerts": len(slack.messages),
+        "alerts": len(alerts.messages),
         "urgent_alerts": len(urgent),
         "_failed": not labelled or len(labelled) != len(mentions),
     }

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from veille.cmd_demo import demo_data_dir, demo_state
+from veille.runtime.state import running_server
+
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``digest`` subcommand."""
@@ -36,6 +39,14 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+DEFAULT_DATA_DIR = Path(".veille")
+
+
+def _has_serve_data(data_dir: Path) -> bool:
+    """Whether ``veille serve`` ever kept data in ``data_dir`` (DynamoDB Local's database files)."""
+    return any(data_dir.glob("*.db"))
+
+
 @contextlib.contextmanager
 def _local_store(data_dir: Path | None) -> Iterator[None]:
     """Point the settings at the local table for the duration: see the module's docstring for the order."""
@@ -49,9 +60,8 @@ def _local_store(data_dir: Path | None) -> Iterator[None]:
     from chalicelib.settings import get_settings
     from veille.runtime.dynamodb_local import DynamoDBLocal, local_aws_environment
     from veille.runtime.stack import clear_caches
-    from veille.runtime.state import running_server
 
-    data_dir = data_dir or Path(".veille")
+    data_dir = data_dir or DEFAULT_DATA_DIR
     server = running_server(data_dir)
     if server:
         print(f"veille digest: reading the table of veille serve ({server['dynamodb_endpoint']})", file=sys.stderr)
@@ -59,16 +69,28 @@ def _local_store(data_dir: Path | None) -> Iterator[None]:
         clear_caches()
         yield
         return
-    if not data_dir.is_dir():
+    if not _has_serve_data(data_dir) and demo_state(data_dir):
+        data_dir = demo_data_dir(data_dir)
+        print(f"veille digest: reading the data of the last veille demo ({data_dir})", file=sys.stderr)
+    elif not data_dir.is_dir():
         raise FileNotFoundError(
             f"{data_dir}: no such data directory and no veille serve running; run veille serve (or make demo) "
             "first, pass --data-dir, or set VEILLE_DYNAMODB_ENDPOINT"
         )
-    print(f"veille digest: starting DynamoDB Local on {data_dir} (veille serve is not running)", file=sys.stderr)
+    else:
+        print(f"veille digest: starting DynamoDB Local on {data_dir} (veille serve is not running)", file=sys.stderr)
     with DynamoDBLocal(data_dir=data_dir) as ddb:
         os.environ.update(local_aws_environment(ddb.endpoint, get_settings().table_name))
         clear_caches()
         yield
+
+
+def _demo_in_use(data_dir: Path | None) -> dict[str, Any] | None:
+    """The last demo's state when the digest will read the demo's data (see ``_local_store``), else None."""
+    data_dir = data_dir or DEFAULT_DATA_DIR
+    if os.environ.get("VEILLE_DYNAMODB_ENDPOINT") or running_server(data_dir) or _has_serve_data(data_dir):
+        return None
+    return demo_state(data_dir)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,12 +109,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"veille digest: no watch named {args.watch!r}; the watches are: {names}", file=sys.stderr)
         return 2
     now = utcnow()
+    demo = _demo_in_use(args.data_dir)
     try:
-        day = (
-            date.fromisoformat(args.date)
-            if args.date
-            else now.astimezone(ZoneInfo(watch.timezone)).date() - timedelta(days=1)
-        )
+        if args.date:
+            day = date.fromisoformat(args.date)
+        elif demo and demo.get("watch") == watch.name:  # the day the demo digested, not an empty yesterday
+            day = date.fromisoformat(str(demo["date"]))
+        else:
+            day = now.astimezone(ZoneInfo(watch.timezone)).date() - timedelta(days=1)
     except ValueError:
         print(f"veille digest: --date {args.date!r} is not YYYY-MM-DD", file=sys.stderr)
         return 2
@@ -101,7 +125,10 @@ def run(args: argparse.Namespace) -> int:
             from chalicelib.store import get_store
 
             digest = build_digest(get_store(), config, watch.name, day, now=now)
-    except (StorageError, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:  # its message says what to run
+        print(f"veille digest: {exc}", file=sys.stderr)
+        return 1
+    except StorageError as exc:
         print(
             f"veille digest: {exc}\n(start veille serve, or pass --data-dir, or set VEILLE_DYNAMODB_ENDPOINT)",
             file=sys.stderr,

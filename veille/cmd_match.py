@@ -32,6 +32,12 @@ class _Line(BaseModel):
     author: str | None = None
 
 
+def stdin_hint(command: str) -> None:
+    """Say what a command waits for when stdin is a terminal rather than a pipe or a file."""
+    if sys.stdin.isatty():
+        print(f"{command}: reading JSONL from stdin; Ctrl-D to end, or pipe a file", file=sys.stderr, flush=True)
+
+
 def _alias(value: str) -> tuple[str, list[str]]:
     term, sep, spellings = value.partition("=")
     alternatives = [s.strip() for s in spellings.split(",") if s.strip()]
@@ -50,7 +56,8 @@ def add_parser(subparsers: Any) -> None:
             "and print those matching QUERY, each with the spans that matched."
         ),
     )
-    parser.add_argument("query", help="e.g. '(acme OR \"acme corp\") -job lang:fr'")
+    # nargs="?": veille.cli accepts a query that starts with "-" (veille match '-acme'); run() checks it is there.
+    parser.add_argument("query", nargs="?", help="e.g. '(acme OR \"acme corp\") -job lang:fr' or '-job'")
     parser.add_argument(
         "--alias",
         action="append",
@@ -65,6 +72,9 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Filter stdin to stdout; exit 2 on a bad query, 1 if any input line was skipped, else 0."""
+    if args.query is None:
+        print("veille match: a query is needed, e.g. veille match 'acme -job'", file=sys.stderr)
+        return EXIT_BAD_QUERY
     aliases: dict[str, list[str]] = {}
     for term, spellings in args.alias:
         aliases.setdefault(term, []).extend(spellings)
@@ -78,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"veille match: {error}", file=sys.stderr)
         return EXIT_BAD_QUERY
 
+    stdin_hint("veille match")
     skipped = 0
     for number, raw in enumerate(sys.stdin, start=1):
         if not raw.strip():

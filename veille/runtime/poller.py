@@ -83,6 +83,7 @@ class StreamPoller:
         batch_size: int = 100,
         max_retries: int = 3,
         failure_log: Path | None = None,
+        say: Callable[[str], None] | None = None,
     ) -> None:
         self.client = streams_client
         self.stream_arn = stream_arn
@@ -91,6 +92,7 @@ class StreamPoller:
         self.batch_size = batch_size
         self.max_retries = max_retries
         self.failure_log = failure_log
+        self.say = say
         self.stats = PollStats()
         self._iterators: dict[str, str | None] = {}
         self._finished: set[str] = set()
@@ -180,6 +182,9 @@ class StreamPoller:
     def _to_failure_queue(self, records: list[dict[str, Any]]) -> None:
         self.stats.failed += len(records)
         self.stats.failures.extend(records)
+        if self.say:
+            where = f"; written to {self.failure_log}" if self.failure_log else ""
+            self.say(f"{len(records)} stream record(s) failed {self.max_retries + 1} times and were set aside{where}")
         if self.failure_log:
             self.failure_log.parent.mkdir(parents=True, exist_ok=True)
             with self.failure_log.open("a", encoding="utf-8") as out:

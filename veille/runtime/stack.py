@@ -155,7 +155,13 @@ class LocalStack:
                 return handler(event, context)
 
         self.poller = StreamPoller(
-            client, stream_arn, invoke, function_name=source.name, batch_size=source.batch_size, failure_log=failure_log
+            client,
+            stream_arn,
+            invoke,
+            function_name=source.name,
+            batch_size=source.batch_size,
+            failure_log=failure_log,
+            say=self.progress,
         )
 
     def _start_http(self) -> None:
@@ -193,7 +199,10 @@ class LocalStack:
                 assert self.poller is not None
                 self.poller.poll_once()
             except Exception as exc:  # noqa: BLE001 - the poller must keep running, as Lambda's would
-                self.errors.append(f"stream poller: {exc}")
+                message = f"stream poller: {exc}"
+                if message not in self.errors[-1:]:  # once, not at every poll while it lasts
+                    self.progress(message)
+                self.errors.append(message)
             self._stop.wait(self.poll_interval)
 
     # -- direct invocation (demo, tests) ------------------------------------------------------------

@@ -88,4 +88,6 @@ def test_without_a_server_or_data_dir_the_digest_says_what_to_run(
 ) -> None:
     monkeypatch.delenv("VEILLE_DYNAMODB_ENDPOINT")
     assert main(["digest", "--data-dir", str(tmp_path / "missing"), "--date", "2026-03-09"]) == 1
-    assert "no veille serve running; run veille serve (or make demo) first" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no veille serve running; run veille serve (or make demo) first" in err
+    assert err.count("veille serve") == 2 and len(err.splitlines()) == 1  # said once, on one line

@@ -217,8 +217,8 @@ _PHONE = re.compile(r"^\+?[\d\s().-]{6,24}$")
 
 
 def clean_label(label: str) -> str:
-    """A question title without template placeholders (``{{field:xyz}}``) or stray whitespace."""
-    return " ".join(_TEMPLATE.sub("…", label).split())
+    """A question title without template placeholders (``{{field:xyz}}``), a trailing ":" or stray whitespace."""
+    return " ".join(_TEMPLATE.sub("…", label).split()).rstrip(":").rstrip()
 
 
 def personal_kind(label: str, kind: str = "") -> str | None:

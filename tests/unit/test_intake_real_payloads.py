@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from chalicelib.intake import receive
 from tests.unit.test_intake_service import MemoryStore, make_deps, signed_request
 
@@ -121,3 +123,46 @@ def test_a_generic_text_over_the_length_cap_is_stored_truncated_not_refused() ->
     status, store, _ = _store("generic", body)
     assert status == 200
     assert next(iter(store.mentions.values())).truncated
+
+
+def test_jotform_labels_holding_commas_and_colons_are_kept_whole() -> None:
+    # Zulip's capture: labels and values both hold ", " and ":", two questions share a label, a file upload.
+    body = (CAPTURES / "jotform_zulip_colon_comma.multipart").read_bytes()
+    status, store, _ = _store(
+        "jotform", body, "multipart/form-data; boundary=------------------------BIoxRptelgempTlOi8T0XA"
+    )
+    assert status == 200
+    assert next(iter(store.mentions.values())).text.splitlines() == [
+        "Key1 with colon: and comma, end: Value1 with colon: and comma, end",
+        "Same Key: Value 1",
+        "Same Key: Value 2",
+        "Same Key-Value: Same Key-Value",
+        "Value 2: Value 3",
+        "Multiple Choice Question, options: Option; 1, Option2",
+    ]
+
+
+@pytest.mark.parametrize("shown_date", ["02-29-2024", "29 Feb 2024"])
+def test_jotform_an_answer_pretty_shows_differently_does_not_swallow_the_next_label(shown_date: str) -> None:
+    # The date widget in one of its formats (or one Veille cannot match), and a file upload between two
+    # questions (dropped on purpose): neither leaks into the next question's label.
+    raw = {
+        "q3_visitDate": {"month": "02", "day": "29", "year": "2024"},
+        "q4_whatWent": "Export to CSV, then import: broken",
+        "q5_yourRating": "4",
+        "screenshot": ["https://www.jotform.com/uploads/u/1/2/bug%2C%20export.png"],
+    }
+    pretty = (
+        f"Visit date:{shown_date}, What went wrong, exactly?:Export to CSV, then import: broken, "
+        "Screenshot:bug, export.png, Your rating, 1-5:4"
+    )
+    body = (
+        '--b\r\nContent-Disposition: form-data; name="submissionID"\r\n\r\n43\r\n'
+        f'--b\r\nContent-Disposition: form-data; name="rawRequest"\r\n\r\n{json.dumps(raw)}\r\n'
+        f'--b\r\nContent-Disposition: form-data; name="pretty"\r\n\r\n{pretty}\r\n--b--\r\n'
+    ).encode()
+    status, store, _ = _store("jotform", body, "multipart/form-data; boundary=b")
+    assert status == 200
+    lines = next(iter(store.mentions.values())).text.splitlines()
+    assert lines[:2] == ["Visit date: 2024-02-29", "What went wrong, exactly?: Export to CSV, then import: broken"]
+    assert lines[2:] == ["Your rating, 1-5: 4"]

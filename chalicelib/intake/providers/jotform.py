@@ -1,8 +1,10 @@
 """Jotform: ``multipart/form-data`` (or url-encoded) with the answers as JSON in ``rawRequest``.
 
 Jotform signs nothing: the webhook URL carries ``?token=<VEILLE_JOTFORM_TOKEN>`` (or the request an
-``X-Veille-Token`` header). Labels come from the ``pretty`` part ("Label:value, Label:value"), which
-splits badly on values holding ", ", so each label is found by its value rather than by splitting.
+``X-Veille-Token`` header). The answers come from ``rawRequest`` (in the form's order); their labels from
+the ``pretty`` part ("Label:value, Label:value"), where labels and values may both hold ", " and ":". So
+``pretty`` is never split on ", ": it is walked in form order, each label being the text between the end
+of the previous answer and ":" + this answer's value.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from chalicelib.intake import signing
 from chalicelib.intake.bodies import ident, json_object, media_type, multipart, opt_str, render, urlencoded
@@ -36,13 +39,94 @@ def verify(
     signing.check_token(headers, query, secret)
 
 
-def _label_from_pretty(pretty: str, value: str) -> str | None:
-    index = pretty.find(":" + value)
-    if index <= 0:
-        return None
-    start = pretty.rfind(", ", 0, index)
-    label = pretty[start + 2 if start >= 0 else 0 : index].strip()
-    return label if label and ":" not in label and len(label) <= 200 else None
+def _pretty_forms(value: Any, text: str) -> list[str]:
+    """How ``pretty`` may show an answer: our text, or Jotform's own rendering (parts joined by spaces)."""
+    forms = [text]
+    if isinstance(value, list):
+        forms.append(" ".join(render(v) for v in value if render(v)))
+    elif isinstance(value, dict):
+        forms.append(" ".join(render(v) for v in value.values() if render(v) and not isinstance(v, dict | list)))
+        if {"month", "day", "year"} <= value.keys():  # the date formats a date widget can be set to
+            y, m, d = (render(value.get(k)) for k in ("year", "month", "day"))
+            forms += [f"{m}-{d}-{y}", f"{m}/{d}/{y}", f"{d}-{m}-{y}", f"{d}/{m}/{y}", f"{d}.{m}.{y}", f"{y}/{m}/{d}"]
+    return [f for f in dict.fromkeys(forms) if f]
+
+
+def _find_value(pretty: str, value: str, start: int) -> int | None:
+    """Where ``":" + value`` ends an answer in ``pretty`` (followed by ", " or the end), after ``start``."""
+    needle = ":" + value
+    index = pretty.find(needle, start)
+    while index >= 0:
+        end = index + len(needle)
+        if index > start and (end == len(pretty) or pretty.startswith(", ", end)):
+            return index
+        index = pretty.find(needle, index + 1)
+    return None
+
+
+def _key_words(name: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", _label_from_key(name).lower()).split())
+
+
+def _starts_with(text: str, words: str) -> bool:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split()).startswith(words)
+
+
+def _drop_skipped(region: str, name: str, skipped: list[str]) -> str:
+    """The label alone when ``region`` also holds pieces of answers not found (``Label:value, `` each).
+
+    Cut after the ", " where the rest starts like the question's key (``q5_companyName`` -> "company name"),
+    else after the last ", " past a skipped answer's value.
+    """
+    words = _key_words(name)
+    if words and not _starts_with(region, words):
+        for cut in (m.end() for m in re.finditer(", ", region)):
+            if _starts_with(region[cut:], words):
+                return region[cut:]
+    for value in skipped:
+        index = region.rfind(":" + value + ", ")
+        if index >= 0:
+            return region[index + len(value) + 3 :]
+    return region
+
+
+def _labels_from_pretty(pretty: str, answers: list[tuple[str, Any, str]], files: list[str]) -> list[str | None]:
+    """Each answer's label as ``pretty`` shows it, None when its value cannot be found there.
+
+    ``answers`` are (key name, raw value, text) in form order; ``files`` the file names of the uploads,
+    which ``pretty`` lists among the answers although they are not kept.
+    """
+    labels: list[str | None] = []
+    cursor = 0
+    skipped: list[str] = list(files)
+    for name, value, text in answers:
+        found: tuple[int, int] | None = None
+        for form in _pretty_forms(value, text):
+            index = _find_value(pretty, form, cursor)
+            if index is not None and (found is None or index < found[0]):
+                found = (index, len(form))
+        if found is None:
+            labels.append(None)
+            skipped.extend(_pretty_forms(value, text))
+            continue
+        index, length = found
+        region = pretty[cursor:index]
+        if skipped and ", " in region:
+            region = _drop_skipped(region, name, skipped)
+        label = region.strip()
+        labels.append(label if label and len(label) <= 300 else None)
+        cursor = index + 1 + length + 2
+        skipped = [f for f in files if pretty.find(":" + f, cursor) >= 0]
+    return labels
+
+
+def _file_names(answers: dict[str, Any]) -> list[str]:
+    """The uploaded files as ``pretty`` lists them: each question's file names joined by spaces."""
+    names: list[str] = []
+    for value in answers.values():
+        if isinstance(value, list) and value and all(isinstance(v, str) and "/uploads/" in v for v in value):
+            names.append(" ".join(unquote(v.rsplit("/", 1)[-1]) for v in value))
+    return names
 
 
 def _label_from_key(name: str) -> str:
@@ -100,14 +184,17 @@ def parse(raw: bytes, content_type: str) -> Delivery:
         match = _QUESTION.match(key)
         if match:
             questions.append((int(match.group(1)), match.group(2), value))
-    items: list[tuple[str, str, str]] = []
+    kept: list[tuple[str, Any, str, str]] = []
     # rawRequest lists the questions in the order of the form; their numbers are creation order.
     for _, name, value in questions:
         kind, text = _value(value)
-        if not text:
-            continue
-        label = _label_from_pretty(pretty, text) or _label_from_key(name)
-        items.append((label, kind or name, text))
+        if text:
+            kept.append((name, value, kind, text))
+    labels = _labels_from_pretty(pretty, [(n, v, t) for n, v, _, t in kept], _file_names(answers))
+    items = [
+        (label or _label_from_key(name), kind or name, text)
+        for (name, _, kind, text), label in zip(kept, labels, strict=True)
+    ]
     return build_delivery(
         "jotform",
         response_id=ident(form.get("submissionID"), "submissionID"),

@@ -64,7 +64,7 @@ class DynamoDBLocal:
             args.append("-inMemory")
         else:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            args += ["-dbPath", str(self.data_dir)]
+            args += ["-dbPath", str(self.data_dir.resolve())]  # Java runs in the jar's folder
         self.process = subprocess.Popen(
             args, cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
         )

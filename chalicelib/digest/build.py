@@ -304,7 +304,7 @@ def build_digest(
 
         inbox_url = get_settings().public_url.rstrip("/") + "/app"
 
-    return {
+    digest: dict[str, Any] = {
         "watch": watch.name,
         "date": day.isoformat(),
         "language": watch.language,
@@ -360,6 +360,11 @@ def build_digest(
             "last_week_count": len(last_week),
         },
     }
+    from chalicelib.digest.render import summary_lines
+
+    # The three lines in the watch's language, for the inbox's digest view and any JSON reader.
+    digest["summary"]["lines"] = summary_lines(digest)
+    return digest
 
 
 def share_of_voice(

@@ -12,7 +12,8 @@ XSS = '<img src=x onerror="window.__xss = 1"> acme is great <script>window.__xss
 
 
 def seed_mentions() -> dict[str, Mention]:
-    """A small inbox for watch ``acme``: a complaint, a lead, an XSS attempt, praise; one mention of the rival."""
+    """A small inbox for watch ``acme``: a complaint, a lead, an XSS attempt, praise, an old outage, form
+    feedback with an address, a question, a feature request and spam; one mention of the rival."""
     base = utcnow().replace(second=0, microsecond=0) - timedelta(hours=6)
 
     def make(
@@ -24,14 +25,15 @@ def seed_mentions() -> dict[str, Mention]:
         watch: str = "acme",
         source: str = "hn",
         title: str | None = None,
-        handle: str = "someone",
+        handle: str | None = "someone",
+        author: Author | None = None,
     ) -> Mention:
         return Mention(
             source=source,
             external_id=key,
             text=text,
             title=title,
-            author=Author(handle=handle),
+            author=author or Author(handle=handle),
             url=f"https://news.example.com/item/{key}",
             created_at=base + timedelta(minutes=minutes),
             # The spans the watch's query really finds, as the fetch pipeline stores them.
@@ -81,4 +83,60 @@ def seed_mentions() -> dict[str, Mention]:
             handle="fan_fay",
         ),
         "rival": make("rival", 10, "rival is fine I guess", {"lang": "en", "sentiment": "neutral"}, watch="rival"),
+        "outage": make(
+            "outage",
+            -1500,  # 31 hours ago: past the 24-hour reply target
+            "acme has been down for 3 hours, the whole team is locked out",
+            {
+                "lang": "en",
+                "sentiment": "negative",
+                "complaint": True,
+                "kind": "complaint",
+                "needs_reply": True,
+                "urgency": 92,
+                "why": {"complaint": ["down", "locked out"], "urgent": ["outage", "access", "followers:12000"]},
+            },
+            source="bluesky",
+            author=Author(handle="ops_olga.bsky.social", name="Olga", reach=12000),
+        ),
+        "form": make(
+            "form",
+            45,
+            "What did you try?: Export my board to CSV\nWhat went wrong?: acme gave me an empty file\nPlan: Team",
+            {
+                "lang": "en",
+                "sentiment": "negative",
+                "complaint": True,
+                "kind": "complaint",
+                "needs_reply": True,
+                "urgency": 62,
+                "why": {"complaint": ["empty file"], "urgent": ["data loss"]},
+            },
+            source="form:tally",
+            title="Product feedback",
+            author=Author(name="Zoé Martin", email="zoe@example.com"),
+        ),
+        "question": make(
+            "question",
+            35,
+            "Does acme export to Excel?",
+            {"lang": "en", "sentiment": "neutral", "kind": "question", "needs_reply": True, "urgency": 25},
+            source="hn",
+            handle="curious_cal",
+        ),
+        "request": make(
+            "request",
+            25,
+            "acme really needs a dark mode",
+            {"lang": "en", "sentiment": "neutral", "kind": "feature_request", "urgency": 10},
+            source="reddit",
+            handle="night_owl",
+        ),
+        "spam": make(
+            "spam",
+            15,
+            "acme promo code, win a free iPhone now",
+            {"lang": "en", "sentiment": "positive", "spam": True, "urgency": 0},
+            handle="promo_bot",
+        ),
     }

@@ -78,6 +78,9 @@
   }
 
   // -- inbox -----------------------------------------------------------------------------------------------
+  const KINDS = { complaint: "complaint", feature_request: "request", question: "question", praise: "praise", other: "" };
+  const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
+
   // The matched words in <mark>, everything as text nodes. Span offsets count code points (Python's
   // str), so the text is split with Array.from, not indexed as UTF-16.
   function fillWithMarks(node, text, spans) {
@@ -96,52 +99,152 @@
     node.append(chars.slice(at).join(""));
   }
 
+  function spansOf(mention, field) {
+    return (mention.matches || []).filter((m) => m.watch === state.watch).flatMap((m) => m.spans || [])
+      .filter((s) => s.field === field);
+  }
+
+  // The priority the API computed (the digest's too); a mention without one reads as normal.
+  function priorityOf(mention) {
+    const labels = mention.effective_labels || {};
+    const p = mention.priority || {};
+    const urgency = typeof p.urgency === "number" ? p.urgency : (typeof labels.urgency === "number" ? labels.urgency : 0);
+    const level = p.level || (urgency >= 75 ? "critical" : urgency >= 60 ? "high" : "normal");
+    const kind = p.kind || labels.kind || (labels.complaint ? "complaint" : "other");
+    return { urgency, level, kind, reasons: p.reasons || [], needsYou: !!p.needs_you, overdue: !!p.overdue };
+  }
+
+  function ago(iso) {
+    const then = new Date(iso).getTime();
+    if (Number.isNaN(then)) return "";
+    const minutes = Math.max(0, Math.round((Date.now() - then) / 60000));
+    if (minutes < 60) return `${minutes}m`;
+    if (minutes < 48 * 60) return `${Math.floor(minutes / 60)}h`;
+    return `${Math.floor(minutes / 1440)}d`;
+  }
+
   function renderRow(mention) {
     const row = $("row-template").content.firstElementChild.cloneNode(true);
     const labels = mention.effective_labels || {};
-    const corrected = mention.corrections || {};
+    const p = priorityOf(mention);
     row.dataset.id = mention.id;
     if (labels.sentiment) row.classList.add(labels.sentiment);
+    const level = row.querySelector(".level");
+    level.classList.add(p.level);
+    level.textContent = p.level === "normal" ? String(p.urgency) : `${p.level} ${p.urgency}`;
+    level.title = p.reasons.length ? `urgency ${p.urgency}: ${p.reasons.join(", ")}` : `urgency ${p.urgency}`;
+    const kind = row.querySelector(".kind");
+    const kindName = labels.lead && p.kind !== "complaint" ? "lead" : p.kind;
+    kind.classList.add(kindName);
+    kind.textContent = kindName === "lead" ? "lead" : KINDS[kindName] ?? kindName;
+    fillWithMarks(row.querySelector(".title"), mention.title || "", spansOf(mention, "title"));
+    fillWithMarks(row.querySelector(".text"), mention.text, spansOf(mention, "text"));
     row.querySelector(".source").textContent = mention.source;
     const author = mention.author || {};
     row.querySelector(".author").textContent = author.handle || author.name || "";
     const time = row.querySelector(".when");
-    time.textContent = when(mention.created_at);
+    time.textContent = ago(mention.created_at);
     time.dateTime = mention.created_at;
+    time.title = when(mention.created_at);
     row.querySelector(".status").textContent = mention.status.replace("_", " ");
-    const spans = (mention.matches || []).filter((m) => m.watch === state.watch).flatMap((m) => m.spans || []);
-    fillWithMarks(row.querySelector(".title"), mention.title || "", spans.filter((s) => s.field === "title"));
-    fillWithMarks(row.querySelector(".text"), mention.text, spans.filter((s) => s.field === "text"));
+    row.setAttribute("aria-label", `${kind.textContent || "mention"}, ${p.level} urgency, ${mention.source}`);
+    row.addEventListener("click", () => { select(state.mentions.findIndex((m) => m.id === mention.id)); openDetail(false); });
+    return row;
+  }
 
-    const chips = row.querySelector(".labels");
+  function replyAddress(mention) {
+    const email = ((mention.author || {}).email || "").trim();
+    return EMAIL.test(email) ? email : null;
+  }
+
+  function mailto(mention) {
+    const email = replyAddress(mention);
+    if (!email) return null;
+    const subject = `Re: ${mention.title || "your message"}`;
+    const quoted = Array.from(mention.text || "").slice(0, 1500).join("").split("\n").map((line) => `> ${line}`).join("\n");
+    const body = `Hello${mention.author.name ? " " + mention.author.name : ""},\n\n\n\n${quoted}`;
+    return `mailto:${encodeURIComponent(email)}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
+  }
+
+  function renderDetail() {
+    const pane = $("detail");
+    const mention = state.mentions[state.selected];
+    pane.hidden = !mention;
+    $("inbox").querySelector(".split").classList.toggle("no-detail", !mention);
+    if (!mention) return;
+    const labels = mention.effective_labels || {};
+    const corrected = mention.corrections || {};
+    const author = mention.author || {};
+    const p = priorityOf(mention);
+    pane.dataset.id = mention.id;
+    pane.querySelector(".d-title").textContent = mention.title || `${KINDS[p.kind] || "mention"} on ${mention.source}`;
+
+    const who = [author.handle || author.name, author.name && author.handle ? author.name : null].filter(Boolean).join(" · ");
+    const meta = [mention.source, who, typeof author.reach === "number" ? `${author.reach.toLocaleString()} followers` : null,
+      author.email, when(mention.created_at), mention.status.replace("_", " ")].filter(Boolean);
+    pane.querySelector(".d-meta").textContent = meta.join(" · ");
+
+    const chips = pane.querySelector(".d-labels");
+    chips.replaceChildren();
     const chip = (name, text) => {
       const item = el("li", name + (name in corrected ? " corrected" : ""), text);
       if (name in corrected) item.title = "corrected by a person";
       chips.append(item);
     };
+    chip(p.level, `${p.level} ${p.urgency}`);
+    if (p.kind !== "other") chip("kind", p.kind.replace("_", " "));
     if (labels.sentiment) chip("sentiment", labels.sentiment);
-    for (const flag of FLAGS) if (labels[flag]) chip(flag, flag.replace("_", " "));
-    if (typeof labels.urgency === "number") chip(labels.urgency >= 70 ? "urgent" : "urgency", `urgency ${labels.urgency}`);
+    for (const flag of FLAGS) if (labels[flag] && flag !== "complaint") chip(flag, flag.replace("_", " "));
     if (labels.lang) chip("lang", labels.lang);
+    const waiting = p.overdue ? " · overdue" : "";
+    pane.querySelector(".d-urgency").textContent = p.reasons.length
+      ? `Urgent because: ${p.reasons.join(", ")}${waiting}` : (waiting ? "Overdue" : "");
+
+    // Form feedback: one "Question: answer" line per answer, shown as a list; anything else as its text.
+    const answers = pane.querySelector(".d-answers");
+    const text = pane.querySelector(".d-text");
+    answers.replaceChildren();
+    const lines = String(mention.text || "").split("\n");
+    const isForm = mention.source.startsWith("form:") && lines.length > 1 && lines.every((l) => l.includes(": "));
+    if (isForm) {
+      text.textContent = "";
+      for (const line of lines) {
+        const at = line.indexOf(": ");
+        answers.append(el("dt", "", line.slice(0, at)), el("dd", "", line.slice(at + 2)));
+      }
+    } else {
+      fillWithMarks(text, mention.text, spansOf(mention, "text"));
+    }
 
     const why = labels.why && typeof labels.why === "object" ? labels.why : {};
-    const reasons = Object.entries(why)
-      .filter(([, cues]) => Array.isArray(cues) && cues.length)
-      .map(([flag, cues]) => `${flag.replace("_", " ")}: ${cues.map((c) => `“${c}”`).join(", ")}`);
-    row.querySelector(".why").textContent = reasons.length ? `Why: ${reasons.join(" · ")}` : "";
-    row.querySelector(".note").textContent = mention.note ? `Note: ${mention.note}` : "";
+    const reasons = Object.entries(why).filter(([, cues]) => Array.isArray(cues) && cues.length);
+    pane.querySelector(".d-why").replaceChildren(...(reasons.length
+      ? reasons.map(([flag, cues]) => el("li", "", `${flag.replace("_", " ")}: ${cues.map((c) => `“${c}”`).join(", ")}`))
+      : [el("li", "", "no cue recorded")]));
 
-    const open = row.querySelector(".open");
+    const open = pane.querySelector(".d-open");
     const url = mention.url && safeUrl(mention.url);
-    if (url) open.href = url; else open.hidden = true;
-    for (const button of row.querySelectorAll("button[data-action]")) {
-      button.addEventListener("click", () => triage(mention.id, button.dataset.action));
-      if (mention.status === button.dataset.action) button.disabled = true;
+    open.hidden = !url;
+    if (url) open.href = url; else open.removeAttribute("href");
+    const email = pane.querySelector(".d-email");
+    const link = mailto(mention);
+    email.hidden = !link;
+    if (link) { email.href = link; email.title = `Reply by email to ${replyAddress(mention)} (e)`; } else email.removeAttribute("href");
+    for (const button of pane.querySelectorAll("button[data-action]")) button.disabled = mention.status === button.dataset.action;
+
+    const form = pane.querySelector(".d-correct");
+    form.elements.kind.value = p.kind;
+    form.elements.sentiment.value = labels.sentiment || "neutral";
+    for (const flag of ["lead", "spam", "offensive"]) form.elements[flag].checked = !!labels[flag];
+    const note = pane.querySelector(".d-note-form textarea");
+    if (document.activeElement !== note) note.value = mention.note || "";
+
+    const history = [el("li", "", `received ${when(mention.created_at)}`)];
+    for (const change of mention.history || []) history.push(el("li", "", `${change.status.replace("_", " ")} · ${when(change.at)}`));
+    if (!(mention.history || []).length && mention.status_changed_at) {
+      history.push(el("li", "", `${mention.status.replace("_", " ")} · ${when(mention.status_changed_at)}`));
     }
-    row.addEventListener("click", (event) => {
-      if (!event.target.closest("button, a")) select(state.mentions.findIndex((m) => m.id === mention.id));
-    });
-    return row;
+    pane.querySelector(".d-history").replaceChildren(...history);
   }
 
   function renderInbox() {
@@ -150,9 +253,13 @@
     $("empty").hidden = state.mentions.length > 0 || state.loading;
     $("more").hidden = !state.next;
     const n = state.mentions.length;
-    $("count").textContent = n ? `${n}${state.next ? "+" : ""} mention${n === 1 ? "" : "s"}` : "";
+    const view = currentView();
+    const what = view === "needs_you" ? " need you" : view === "requests" ? (n === 1 ? " request" : " requests") : "";
+    $("count").textContent = n ? `${n}${state.next ? "+" : ""} mention${n === 1 ? "" : "s"}${what}` : "";
+    if (view === "requests" && n) $("count").textContent = `${n}${state.next ? "+" : ""}${what}`;
     if (state.selected >= n) state.selected = n - 1;
     highlight(false);
+    renderDetail();
   }
 
   function highlight(scroll) {
@@ -172,6 +279,57 @@
     if (!state.mentions.length) return;
     state.selected = Math.max(0, Math.min(state.mentions.length - 1, index));
     highlight(true);
+    renderDetail();
+  }
+
+  function openDetail(focus = true) {
+    const pane = $("detail");
+    if (pane.hidden) return;
+    if (window.matchMedia("(max-width: 900px)").matches) pane.scrollIntoView({ block: "start" });
+    if (focus) pane.focus({ preventScroll: true });
+  }
+
+  function currentView() {
+    return new FormData($("filters")).get("view") || "needs_you";
+  }
+
+  // The view picks what the API is asked: "Needs you" = open complaints, questions and leads, most pressing
+  // first (spam, offensive and hidden left out); "Requests" = open feature requests; "All" = the filters as set.
+  function filters() {
+    const data = new FormData($("filters"));
+    const view = currentView();
+    const params = new URLSearchParams();
+    if (state.watch) params.set("watch", state.watch);
+    for (const key of ["source", "text", "since", "until"]) {
+      const value = String(data.get(key) || "").trim();
+      if (value) params.set(key, value);
+    }
+    if (view === "needs_you") {
+      params.set("label", "needs_you");
+      params.set("order", "priority");
+    } else if (view === "requests") {
+      params.set("kind", "feature_request");
+      params.set("status", "open");
+      params.set("order", "priority");
+    } else {
+      for (const key of ["status", "label", "order"]) {
+        const value = String(data.get(key) || "").trim();
+        if (value) params.set(key, value);
+      }
+    }
+    $("filters").className = `filters view-${view}`;
+    return params;
+  }
+
+  // Whether a mention just changed still belongs in the list as filtered.
+  function belongs(mention) {
+    const view = currentView();
+    const open = mention.status === "new" || mention.status === "to_reply";
+    if (view === "needs_you") return mention.priority ? !!mention.priority.needs_you : open;
+    if (view === "requests") return open && priorityOf(mention).kind === "feature_request";
+    const wanted = new FormData($("filters")).get("status");
+    if (wanted === "open") return open;
+    return !wanted || wanted === mention.status;
   }
 
   async function loadMentions(append = false) {
@@ -193,27 +351,77 @@
     }
   }
 
+  async function patch(id, body) {
+    return api(`mentions/${encodeURIComponent(id)}`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  function replace(id, updated) {
+    const index = state.mentions.findIndex((m) => m.id === id);
+    if (index < 0) return -1;
+    if (belongs(updated)) state.mentions[index] = updated;
+    else state.mentions.splice(index, 1);  // it no longer belongs to this view
+    return index;
+  }
+
   async function triage(id, status) {
     try {
-      const updated = await api(`mentions/${encodeURIComponent(id)}`, {
-        method: "PATCH",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ status }),
-      });
-      const index = state.mentions.findIndex((m) => m.id === id);
+      const updated = await patch(id, { status });
+      const index = replace(id, updated);
       if (index < 0) return;
-      const wanted = new FormData($("filters")).get("status");
-      if (wanted && wanted !== updated.status) {
-        state.mentions.splice(index, 1);  // it no longer belongs to this filter
-      } else {
-        state.mentions[index] = updated;
-      }
       renderInbox();
       if (state.mentions.length) select(Math.min(index, state.mentions.length - 1));
       show(`Marked ${status}.`);
     } catch (error) {
       fail(error);
     }
+  }
+
+  async function correct(id, labels) {
+    try {
+      const updated = await patch(id, { labels });
+      const index = state.mentions.findIndex((m) => m.id === id);
+      if (index >= 0) state.mentions[index] = updated;  // stays in view until the next reload: no row jumps away
+      renderInbox();
+      show(`Corrected: ${Object.entries(labels).map(([k, v]) => `${k} ${v}`).join(", ")}.`);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function saveNote(id, note) {
+    try {
+      const updated = await patch(id, { note });
+      const index = state.mentions.findIndex((m) => m.id === id);
+      if (index >= 0) state.mentions[index] = updated;
+      renderInbox();
+      show("Note saved.");
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  function wireDetail() {
+    const pane = $("detail");
+    const currentId = () => pane.dataset.id;
+    for (const button of pane.querySelectorAll("button[data-action]")) {
+      button.addEventListener("click", () => triage(currentId(), button.dataset.action));
+    }
+    const form = pane.querySelector(".d-correct");
+    form.addEventListener("submit", (event) => event.preventDefault());
+    form.addEventListener("change", (event) => {
+      const field = event.target;
+      const value = field.type === "checkbox" ? field.checked : field.value;
+      correct(currentId(), { [field.name]: value });
+    });
+    pane.querySelector(".d-note-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      saveNote(currentId(), event.target.elements.note.value);
+    });
+    $("detail-close").addEventListener("click", () => { highlight(true); });
   }
 
   // -- digest and charts ------------------------------------------------------------------------------------
@@ -224,8 +432,10 @@
     return node;
   }
 
-  function chartFrame(days, max) {
-    const width = 600, height = 220, left = 30, bottom = 22, top = 8;
+  // The chart is drawn at the pixel width it is shown at, so its 12px axis labels stay 12px on a phone.
+  function chartFrame(days, max, pixels) {
+    const width = Math.max(280, Math.round(pixels || 600)), height = Math.round(Math.min(240, Math.max(170, width * 0.45)));
+    const left = 30, bottom = 22, top = 8;
     const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
     const plot = { left, top, width: width - left - 6, height: height - top - bottom, max: Math.max(1, max) };
     const y = (v) => top + plot.height - (v / plot.max) * plot.height;
@@ -234,9 +444,9 @@
       root.append(svg("text", { x: left - 4, y: y(tick) + 3, "text-anchor": "end", class: "axis" }, tick));
     }
     const step = plot.width / Math.max(1, days.length);
-    const every = Math.ceil(days.length / 7);
+    const every = Math.ceil(days.length / Math.max(3, Math.floor(width / 64)));
     days.forEach((day, index) => {
-      if (index % every === 0 || index === days.length - 1) {
+      if ((days.length - 1 - index) % every === 0) {  // counted from today, so labels never overlap at the end
         root.append(svg("text", { x: left + step * (index + 0.5), y: height - 6, "text-anchor": "middle", class: "axis" },
           day.date.slice(5)));
       }
@@ -244,9 +454,9 @@
     return { root, y, step, plot };
   }
 
-  function sentimentBars(days) {
+  function sentimentBars(days, pixels) {
     const max = Math.max(...days.map((d) => d.total));
-    const { root, y, step, plot } = chartFrame(days, max);
+    const { root, y, step, plot } = chartFrame(days, max, pixels);
     const colours = { negative: "#d0463b", neutral: "#9aa3b2", positive: "#2f9e6a", other: "#d5d9e0" };
     days.forEach((day, index) => {
       const other = Math.max(0, day.total - day.negative - day.neutral - day.positive);
@@ -266,9 +476,9 @@
     return root;
   }
 
-  function lines(days) {
+  function lines(days, pixels) {
     const max = Math.max(...days.map((d) => Math.max(d.complaints, d.leads)));
-    const { root, y, step, plot } = chartFrame(days, max);
+    const { root, y, step, plot } = chartFrame(days, max, pixels);
     // Leads dashed, so that a day with as many leads as complaints still shows both lines.
     for (const [key, colour, dash] of [["complaints", "#d0463b", "none"], ["leads", "#7a4fd0", "6 4"]]) {
       const points = days.map((day, index) => `${plot.left + step * (index + 0.5)},${y(day[key])}`).join(" ");
@@ -284,16 +494,24 @@
     return root;
   }
 
-  function digestList(title, items) {
+  function digestList(title, items, withLevel) {
     const section = el("section");
     section.append(el("h3", "", `${title} (${items.length})`));
     const list = el("ul");
     for (const item of items.slice(0, 20)) {
       const entry = el("li");
-      const who = [item.source, item.author, item.local_time].filter(Boolean).join(" · ");
+      const chips = el("span", "chips");
+      const kind = item.lead && item.kind !== "complaint" ? "lead" : item.kind || (item.complaint ? "complaint" : "other");
+      if (withLevel && item.level) {
+        chips.append(el("span", `level ${item.level}`, `${item.level} ${item.urgency ?? 0}`));
+      }
+      if (kind !== "other") chips.append(el("span", `kind ${kind}`, kind === "lead" ? "lead" : KINDS[kind] ?? kind));
+      if (chips.childElementCount) entry.append(chips);
       entry.append(el("strong", "", item.title || item.quote || ""));
       if (item.title && item.quote) entry.append(el("div", "", item.quote));
-      entry.append(el("div", "why", who + (item.why && item.why.length ? ` — why: ${item.why.join("; ")}` : "")));
+      const who = [item.source, item.author, item.local_time].filter(Boolean).join(" · ");
+      const reasons = item.reasons && item.reasons.length ? ` — urgent because: ${item.reasons.join(", ")}` : "";
+      entry.append(el("div", "why", who + reasons));
       list.append(entry);
     }
     if (!items.length) list.append(el("li", "none", "none"));
@@ -303,18 +521,17 @@
 
   function renderDigest(digest) {
     const body = $("digest-body");
-    const totals = el("section");
-    totals.append(el("h3", "", `Digest of ${digest.date} (${digest.timezone || "UTC"})`));
-    const grid = el("div", "totals");
-    for (const [key, value] of Object.entries(digest.totals || {})) {
-      if (typeof value !== "number" && typeof value !== "string") continue;
-      const cell = el("div");
-      cell.append(el("strong", "", value), el("span", "", key.replaceAll("_", " ")));
-      grid.append(cell);
-    }
-    totals.append(grid);
-    body.replaceChildren(totals, digestList("Needs a reply", digest.needs_reply || []),
-      digestList("Leads", digest.leads || []), digestList("Influencers", digest.influencers || []));
+    const summary = el("section", "summary");
+    summary.append(el("h3", "", `Digest of ${digest.date} (${digest.timezone || "UTC"})`));
+    const lines = (digest.summary && digest.summary.lines) || [];
+    lines.forEach((line, index) => {
+      const crisis = index === 2 && digest.summary && digest.summary.crisis;
+      summary.append(el("p", crisis ? "crisis" : "", line));
+    });
+    const sections = [summary, digestList("Needs you", digest.needs_reply || [], true), digestList("Leads", digest.leads || [])];
+    sections.push(digestList("Asked for this week", digest.requests || []), digestList("Fans to thank", digest.fans || []),
+      digestList("Biggest voices", digest.influencers || []));
+    body.replaceChildren(...sections);
   }
 
   async function loadDigest() {
@@ -323,8 +540,8 @@
     const watch = state.watch ? `watch=${encodeURIComponent(state.watch)}` : "";
     try {
       const stats = await api(`stats?days=${encodeURIComponent(days)}&until=${encodeURIComponent(day)}&${watch}`);
-      $("chart-sentiment").replaceChildren(sentimentBars(stats.days));
-      $("chart-lines").replaceChildren(lines(stats.days));
+      $("chart-sentiment").replaceChildren(sentimentBars(stats.days, $("chart-sentiment").clientWidth));
+      $("chart-lines").replaceChildren(lines(stats.days, $("chart-lines").clientWidth));
       renderDigest(await api(`digest/${encodeURIComponent(day)}?${watch}`));
       show("");
     } catch (error) {
@@ -364,8 +581,16 @@
     }
   }
 
+  // Shortcuts stay off while typing; a radio button, a checkbox or a button keeps them.
   function typing(target) {
-    return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
+    if (!(target instanceof HTMLElement)) return false;
+    if (target.tagName === "INPUT") return !["radio", "checkbox", "button", "submit"].includes(target.type);
+    return target.isContentEditable || ["SELECT", "TEXTAREA"].includes(target.tagName);
+  }
+
+  function setInboxView(view) {
+    const radio = document.querySelector(`#filters input[name=view][value="${view}"]`);
+    if (radio && !radio.checked) { radio.checked = true; loadMentions(); }
   }
 
   function onKey(event) {
@@ -377,18 +602,31 @@
     }
     const current = state.mentions[state.selected];
     const actions = { r: "replied", i: "ignored", h: "hidden" };
+    const views = { 1: "needs_you", 2: "requests", 3: "all" };
     if (event.key === "?") {
       $("help").showModal();
     } else if (state.view !== "inbox") {
       return;
-    } else if (event.key === "j") {
+    } else if (event.key === "j" || event.key === "ArrowDown") {
       select(state.selected + 1);
-    } else if (event.key === "k") {
+    } else if (event.key === "k" || event.key === "ArrowUp") {
       select(state.selected - 1);
+    } else if (event.key === "Enter" && event.target instanceof Element && event.target.closest("button, a, input")) {
+      return;  // Enter on a button or a link does what it says
+    } else if (event.key === "Enter" && current) {
+      openDetail(true);
+    } else if (event.key === "Escape") {
+      highlight(true);
     } else if (event.key in actions && current) {
       triage(current.id, actions[event.key]);
     } else if (event.key === "o" && current && current.url && safeUrl(current.url)) {
       window.open(safeUrl(current.url), "_blank", "noopener,noreferrer");
+    } else if (event.key === "e" && current && mailto(current)) {
+      window.location.href = mailto(current);
+    } else if (event.key === "n" && current) {
+      $("detail").querySelector(".d-note-form textarea").focus();
+    } else if (event.key in views) {
+      setInboxView(views[event.key]);
     } else if (event.key === "/") {
       document.querySelector("#filters [name=text]").focus();
     } else {
@@ -405,7 +643,12 @@
   document.addEventListener("DOMContentLoaded", () => {
     // Today as the founder's calendar says, not UTC's (at 1 am in Paris, UTC is still yesterday).
     const now = new Date();
-    $("digest-date").value = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+    const localDay = (date) => new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+    $("digest-date").value = localDay(now);
+    // The inbox's date range: the last 7 days by default, any window up to 92 days.
+    $("until").value = localDay(now);
+    $("since").value = localDay(new Date(now.getTime() - 6 * 86400000));
+    wireDetail();
     $("token-form").addEventListener("submit", () => {
       const token = $("token").value.trim();
       if (token) localStorage.setItem(TOKEN_KEY, token);
@@ -423,6 +666,12 @@
     $("filters").addEventListener("submit", (event) => { event.preventDefault(); loadMentions(); });
     $("digest-form").addEventListener("change", loadDigest);
     document.addEventListener("keydown", onKey);
+    // veille serve prints /app#token=...: keep the token, then drop it from the address bar (a fragment never reaches the server).
+    const fromLink = new URLSearchParams(location.hash.slice(1)).get("token");
+    if (fromLink) {
+      localStorage.setItem(TOKEN_KEY, fromLink);
+      history.replaceState(null, "", location.pathname + location.search);
+    }
     if (localStorage.getItem(TOKEN_KEY)) start(); else askToken();
   });
 })();

@@ -216,6 +216,24 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{6,24}$")
 
 
+GRID_KIND = "grid"
+
+
+def grid_items(label: str, rows: list[tuple[str, Any]]) -> list[tuple[str, str, str]]:
+    """A grid or matrix answer as one ``(label, kind, value)`` item per answered row.
+
+    Each becomes the line ``Question › Row: chosen column(s)``, so no row loses its label; rows left
+    unanswered are left out.
+    """
+    items: list[tuple[str, str, str]] = []
+    for row, chosen in rows:
+        row_label = clean_label(str(row))
+        items.append(
+            (f"{label} › {row_label}" if label and row_label else label or row_label, GRID_KIND, render(chosen))
+        )
+    return items
+
+
 def clean_label(label: str) -> str:
     """A question title without template placeholders (``{{field:xyz}}``), a trailing ":" or stray whitespace."""
     return " ".join(_TEMPLATE.sub("…", label).split()).rstrip(":").rstrip()
@@ -228,6 +246,8 @@ def personal_kind(label: str, kind: str = "") -> str | None:
     label, in English or French ("What is your first name?", "Prénom", "Birth name", "Nom de famille").
     """
     kind = kind.lower()
+    if kind == GRID_KIND:  # a grid row ("Email support", "Phone support") asks for an opinion, not a contact
+        return None
     if kind == "name":
         return "name"
     if "email" in kind:

@@ -69,8 +69,12 @@ function buildBody_(form, response) {
     email: response.getRespondentEmail() || null,
     answers: response.getItemResponses().map(function (itemResponse) {
       var item = itemResponse.getItem();
-      return { id: item.getId(), title: item.getTitle(), type: String(item.getType()),
-               response: itemResponse.getResponse() };
+      var type = String(item.getType());
+      var answer = { id: item.getId(), title: item.getTitle(), type: type, response: itemResponse.getResponse() };
+      // A grid answers one column per row, in row order: send the row labels so none is lost.
+      if (type === 'GRID') answer.rows = item.asGridItem().getRows();
+      if (type === 'CHECKBOX_GRID') answer.rows = item.asCheckboxGridItem().getRows();
+      return answer;
     })
   });
 }

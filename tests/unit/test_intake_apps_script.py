@@ -38,13 +38,16 @@ global.Utilities = {
 let codes = __STATUS__;
 global.UrlFetchApp = {fetch: (url, o) => { posted.push({url, headers: o.headers, contentType: o.contentType,
   body: Buffer.from(o.payload).toString('base64')}); return {getResponseCode: () => codes.shift() || 200}; }};
-const item = (id, title, type, response) => ({getItem: () => ({getId: () => id, getTitle: () => title,
-  getType: () => type}), getResponse: () => response});
+const item = (id, title, type, response, rows) => ({getItem: () => ({getId: () => id, getTitle: () => title,
+  getType: () => type, asGridItem: () => ({getRows: () => rows}), asCheckboxGridItem: () => ({getRows: () => rows})}),
+  getResponse: () => response});
 const form = {getId: () => 'form-1', getTitle: () => 'Avis « Kanbo »'};
 const response = {getId: () => 'resp-42', getTimestamp: () => new Date('2026-11-21T08:19:37Z'),
   getRespondentEmail: () => 'julien@example.fr', getItemResponses: () => [
     item(1, 'Votre question', 'PARAGRAPH_TEXT', 'Export CSV des sous-tâches ? 🙂'),
-    item(2, 'Plateformes', 'CHECKBOX', ['Web', 'Android'])]};
+    item(2, 'Plateformes', 'CHECKBOX', ['Web', 'Android']),
+    item(3, 'Notez Kanbo', 'GRID', ['Bien', null, 'Moyen'], ['Vitesse', 'Prix', 'Support']),
+    item(4, 'Vous l’utilisez', 'CHECKBOX_GRID', [['Web', 'Mobile'], null], ['Au bureau', 'En déplacement'])]};
 eval(fs.readFileSync(__SCRIPT__, 'utf8'));
 onFormSubmit({source: form, response: response});
 process.stdout.write(JSON.stringify({posted, pending: Object.keys(props).filter(k => k.startsWith('pending:'))}));
@@ -74,7 +77,14 @@ def test_what_the_script_posts_verifies_and_parses() -> None:
     assert delivery.response_id == "resp-42"
     assert delivery.form_name == "Avis « Kanbo »"
     assert delivery.author_email == "julien@example.fr"
-    assert delivery.body_text() == "Votre question: Export CSV des sous-tâches ? 🙂\nPlateformes: Web, Android"
+    # each grid row keeps its label; a row left unanswered is left out
+    assert delivery.body_text().splitlines() == [
+        "Votre question: Export CSV des sous-tâches ? 🙂",
+        "Plateformes: Web, Android",
+        "Notez Kanbo › Vitesse: Bien",
+        "Notez Kanbo › Support: Moyen",
+        "Vous l’utilisez › Au bureau: Web, Mobile",
+    ]
     assert result["pending"] == []
 
 

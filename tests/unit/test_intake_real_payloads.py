@@ -166,3 +166,130 @@ def test_jotform_an_answer_pretty_shows_differently_does_not_swallow_the_next_la
     lines = next(iter(store.mentions.values())).text.splitlines()
     assert lines[:2] == ["Visit date: 2024-02-29", "What went wrong, exactly?: Export to CSV, then import: broken"]
     assert lines[2:] == ["Your rating, 1-5: 4"]
+
+
+def test_typeforms_documented_example_payload_every_answer_type() -> None:
+    status, store, _ = _store("typeform", (CAPTURES / "typeform_docs_example.json").read_bytes())
+    assert status == 200
+    mention = next(iter(store.mentions.values()))
+    # "What is your first name?" is the name, the email question the email: neither stays in the text.
+    assert (mention.author.name, mention.author.email) == ("Laura", "laura@example.com")
+    assert mention.title == "Webhooks example"
+    lines = mention.text.splitlines()
+    assert lines[0] == (
+        "Thanks, …! What's it like where you live? Tell us in a few sentences.: It's cold right now! "
+        "I live in an older medium-sized city with a university. Geographically, the area is hilly."
+    )
+    assert lines[1:] == [
+        "When did you move to the place where you live?: 2005-10-15",  # date
+        "Which pictures do you like? You can choose as many as you like.: London, Sydney",  # choices
+        "On a scale of 1 to 5, what rating would you give the weather in Sydney? 1 is poor weather, "
+        "5 is excellent weather: 5",  # number
+        "By submitting this form, you understand and accept that we will share your answers with city "
+        "management. Your answers will be anonymous will not be shared.: yes",  # boolean (legal)
+        "Which of these cities is your favorite?: London",  # choice
+        "Do you have a favorite city we haven't listed?: no",  # boolean (yes/no)
+        "How important is the weather to your opinion about a city? 1 is not important, 5 is very important.: 2",
+        "How would you rate the weather where you currently live? 1 is poor weather, 5 is excellent weather.: 3",
+        "On a scale of 1 to 5, what rating would you give the general quality of life in Sydney? 1 is poor, "
+        "5 is excellent: 4",
+        "Book a time with me: https://calendly.com/scheduled_events/EVENT_TYPE/invitees/INVITEE",  # url
+    ]
+    assert "abc123456" not in mention.text and "typeform" not in mention.text  # hidden fields, variables
+
+
+def test_typeform_matrix_rows_contact_info_phone_file_and_payment() -> None:
+    # On Typeform's documented shapes: a matrix and a contact-info field list their rows / sub-questions in
+    # properties.fields, and each row or sub-question is answered under its own field id.
+    def field(id_: str, title: str, type_: str, **extra: object) -> dict:
+        return {"id": id_, "title": title, "type": type_, "ref": id_, **extra}
+
+    body = {
+        "event_id": "01HZX", "event_type": "form_response",
+        "form_response": {
+            "form_id": "kB7t2Lq9", "token": "tok-matrix-1", "submitted_at": "2026-08-03T10:00:00Z",
+            "definition": {"id": "kB7t2Lq9", "title": "Kanbo survey", "fields": [
+                field("contact", "How can we reach you?", "contact_info", properties={"fields": [
+                    field("cfirst", "First name", "short_text", subfield_key="first_name"),
+                    field("clast", "Last name", "short_text", subfield_key="last_name"),
+                    field("cphone", "Phone number", "phone_number", subfield_key="phone_number"),
+                    field("cemail", "Email", "email", subfield_key="email"),
+                    field("ccompany", "Company", "short_text", subfield_key="company"),
+                ]}),
+                field("matrix", "How would you rate Kanbo?", "matrix", properties={"fields": [
+                    field("mrow1", "Speed", "multiple_choice"),
+                    field("mrow2", "Email support", "multiple_choice"),
+                    field("mrow3", "Price", "multiple_choice"),
+                ]}),
+                field("shot", "A screenshot of the bug", "file_upload"),
+                field("pay", "Pre-order", "payment"),
+                field("why", "What should we fix first?", "long_text"),
+            ]},
+            "answers": [
+                {"type": "text", "text": "Ada", "field": {"id": "cfirst", "type": "short_text"}},
+                {"type": "text", "text": "Lovelace", "field": {"id": "clast", "type": "short_text"}},
+                {"type": "phone_number", "phone_number": "+33612345678",
+                 "field": {"id": "cphone", "type": "phone_number"}},
+                {"type": "email", "email": "ada@example.com", "field": {"id": "cemail", "type": "email"}},
+                {"type": "text", "text": "Analytical Engines Ltd", "field": {"id": "ccompany", "type": "short_text"}},
+                {"type": "choice", "choice": {"label": "Good"}, "field": {"id": "mrow1", "type": "multiple_choice"}},
+                {"type": "choice", "choice": {"label": "Poor"}, "field": {"id": "mrow2", "type": "multiple_choice"}},
+                {"type": "file_url", "file_url": "https://api.typeform.com/forms/kB7t2Lq9/responses/tok/fields/shot/files/x.png",
+                 "field": {"id": "shot", "type": "file_upload"}},
+                {"type": "payment",
+                 "payment": {"amount": "9.00", "last4": "4242", "name": "Ada Lovelace", "success": True},
+                 "field": {"id": "pay", "type": "payment"}},
+                {"type": "text", "text": "The sync, it drops cards", "field": {"id": "why", "type": "long_text"}},
+            ],
+        },
+    }  # fmt: skip
+    status, store, _ = _store("typeform", json.dumps(body).encode())
+    assert status == 200
+    mention = next(iter(store.mentions.values()))
+    assert (mention.author.name, mention.author.email) == ("Ada Lovelace", "ada@example.com")
+    assert mention.extra["phone"] == "+33612345678"
+    assert mention.text.splitlines() == [
+        "Company: Analytical Engines Ltd",
+        "How would you rate Kanbo? › Speed: Good",
+        "How would you rate Kanbo? › Email support: Poor",  # a row named "Email" is not the respondent's email
+        "What should we fix first?: The sync, it drops cards",
+    ]
+
+
+def test_tally_matrix_rows_keep_their_labels() -> None:
+    # Tally's MATRIX field: value maps row ids to the chosen column ids; rows and columns carry their text.
+    body = json.loads((CAPTURES / "tally_osoc22_application.json").read_bytes())
+    body["data"]["fields"].append(
+        {
+            "key": "question_mx", "label": "How do you rate Kanbo?", "type": "MATRIX",
+            "value": {"row-0": ["col-0"], "row-2": ["col-2", "col-1"]},
+            "rows": [{"id": "row-0", "text": "Speed"}, {"id": "row-1", "text": "Price"},
+                     {"id": "row-2", "text": "Support"}],
+            "columns": [{"id": "col-0", "text": "Good"}, {"id": "col-1", "text": "Fair"},
+                        {"id": "col-2", "text": "Poor"}],
+        }
+    )  # fmt: skip
+    status, store, _ = _store("tally", json.dumps(body).encode())
+    assert status == 200
+    lines = next(iter(store.mentions.values())).text.splitlines()
+    assert lines[-2:] == ["How do you rate Kanbo? › Speed: Good", "How do you rate Kanbo? › Support: Poor, Fair"]
+
+
+def test_fillout_matrix_rows_keep_their_labels() -> None:
+    body = {
+        "formId": "vgg3iyCv3Nus", "formName": "Kanbo survey",
+        "submission": {
+            "submissionId": "c1d2", "submissionTime": "2026-08-03T10:00:00.000Z",
+            "questions": [
+                {"id": "m1", "name": "Rate Kanbo", "type": "Matrix", "value": {"Speed": "Poor", "Support": "Good"}},
+                {"id": "t1", "name": "Anything else?", "type": "LongAnswer", "value": "Faster sync please"},
+            ],
+        },
+    }  # fmt: skip
+    status, store, _ = _store("fillout", json.dumps(body).encode())
+    assert status == 200
+    assert next(iter(store.mentions.values())).text.splitlines() == [
+        "Rate Kanbo › Speed: Poor",
+        "Rate Kanbo › Support: Good",
+        "Anything else?: Faster sync please",
+    ]

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from chalicelib.intake import signing
-from chalicelib.intake.bodies import ident, json_object, lst, obj, opt_str, render, when
+from chalicelib.intake.bodies import grid_items, ident, json_object, lst, obj, opt_str, render, when
 from chalicelib.intake.model import Delivery
 from chalicelib.intake.providers import build_delivery
 
@@ -39,13 +39,14 @@ def parse(raw: bytes, content_type: str) -> Delivery:
     for index, question in enumerate(lst(submission.get("questions"), "submission.questions")):
         where = f"submission.questions[{index}]"
         question = obj(question, where)
-        items.append(
-            (
-                opt_str(question.get("name"), f"{where}.name") or "",
-                opt_str(question.get("type"), f"{where}.type") or "",
-                render(question.get("value")),
-            )
-        )
+        name = opt_str(question.get("name"), f"{where}.name") or ""
+        kind = opt_str(question.get("type"), f"{where}.type") or ""
+        value = question.get("value")
+        if "matrix" in kind.lower() and isinstance(value, dict):
+            # {row label: chosen column (or columns)}: each row keeps its label.
+            items.extend(grid_items(name, list(value.items())))
+            continue
+        items.append((name, kind, render(value)))
     email = None
     for index, parameter in enumerate(lst(submission.get("urlParameters"), "submission.urlParameters")):
         parameter = obj(parameter, f"submission.urlParameters[{index}]")

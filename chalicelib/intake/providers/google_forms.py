@@ -1,7 +1,8 @@
 """Google Forms, through the Apps Script in ``docs/google-forms/veille.gs`` (Google signs nothing itself).
 
 The script posts JSON ``{event_id, form_id, form_title, submitted_at, email, answers: [{id, title,
-type, response}]}`` with ``X-Form-Signature: sha256=<base64 HMAC-SHA256 of the raw UTF-8 body>``.
+type, response, rows?}]}`` with ``X-Form-Signature: sha256=<base64 HMAC-SHA256 of the raw UTF-8 body>``.
+``rows`` (grids only) are the row labels, in the order of ``response`` (one column, list or null per row).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from chalicelib.intake import signing
-from chalicelib.intake.bodies import ident, json_object, lst, obj, opt_str, render, when
+from chalicelib.intake.bodies import grid_items, ident, json_object, lst, obj, opt_str, render, when
 from chalicelib.intake.model import Delivery
 from chalicelib.intake.providers import build_delivery
 
@@ -43,13 +44,14 @@ def parse(raw: bytes, content_type: str) -> Delivery:
     for index, answer in enumerate(lst(body.get("answers"), "answers")):
         where = f"answers[{index}]"
         answer = obj(answer, where)
-        items.append(
-            (
-                opt_str(answer.get("title"), f"{where}.title") or "",
-                opt_str(answer.get("type"), f"{where}.type") or "",
-                render(answer.get("response")),
-            )
-        )
+        title = opt_str(answer.get("title"), f"{where}.title") or ""
+        response = answer.get("response")
+        rows = lst(answer.get("rows"), f"{where}.rows")
+        if rows and isinstance(response, list) and len(rows) == len(response):
+            # GRID / CHECKBOX_GRID: one chosen column (or list of columns, or null) per row, in row order.
+            items.extend(grid_items(title, list(zip(rows, response, strict=True))))
+            continue
+        items.append((title, opt_str(answer.get("type"), f"{where}.type") or "", render(response)))
     return build_delivery(
         "google-forms",
         response_id=ident(body.get("event_id"), "event_id"),

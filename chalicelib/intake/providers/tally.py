@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.intake import signing
-from chalicelib.intake.bodies import first, ident, json_object, lst, obj, opt_str, render, when
+from chalicelib.intake.bodies import first, grid_items, ident, json_object, lst, obj, opt_str, render, when
 from chalicelib.intake.model import Delivery, IgnoredDelivery
 from chalicelib.intake.providers import build_delivery
 
@@ -45,6 +45,24 @@ def _value(field: dict[str, Any], where: str) -> str:
     return render(value)
 
 
+def _texts(choices: Any) -> dict[str, Any]:
+    return (
+        {str(c.get("id")): c.get("text") for c in choices if isinstance(c, dict)} if isinstance(choices, list) else {}
+    )
+
+
+def _matrix_rows(field: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A MATRIX answer ``{row id: [column id, ...]}`` as (row text, chosen columns' text), in the rows' order."""
+    rows, columns, value = _texts(field.get("rows")), _texts(field.get("columns")), field["value"]
+    order = [*rows, *(r for r in value if r not in rows)]
+    chosen = ((r, value.get(r)) for r in order if r in value)
+    return [
+        (render(rows.get(r)) or r, [columns.get(str(c), c) for c in (v if isinstance(v, list) else [v])])
+        for r, v in chosen
+        if v not in (None, "", [])
+    ]
+
+
 def parse(raw: bytes, content_type: str) -> Delivery:
     """A Tally ``FORM_RESPONSE`` event as a delivery."""
     body = json_object(raw)
@@ -66,6 +84,9 @@ def parse(raw: bytes, content_type: str) -> Delivery:
         if isinstance(field.get("value"), bool) and key.rpartition("_")[0] in grouped:
             continue
         label = opt_str(field.get("label"), f"{where}.label") or opt_str(field.get("key"), f"{where}.key") or ""
+        if isinstance(field.get("value"), dict) and isinstance(field.get("rows"), list):
+            items.extend(grid_items(label, _matrix_rows(field)))
+            continue
         items.append((label, kind, _value(field, where)))
     return build_delivery(
         "tally",

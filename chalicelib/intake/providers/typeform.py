@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.intake import signing
-from chalicelib.intake.bodies import first, ident, json_object, lst, obj, opt_obj, opt_str, render, when
+from chalicelib.intake.bodies import GRID_KIND, first, ident, json_object, lst, obj, opt_obj, opt_str, render, when
 from chalicelib.intake.model import Delivery, IgnoredDelivery
 from chalicelib.intake.providers import build_delivery
 
@@ -35,7 +35,9 @@ def verify(
 
 def _answer_value(answer: dict[str, Any]) -> str:
     kind = answer.get("type")
-    if kind == "payment":  # card holder and last digits: not feedback, and personal
+    if kind in ("payment", "file_url"):
+        # payment: card holder and last digits, personal and not feedback. file_url: a link Typeform serves only
+        # with the account's token; file uploads are dropped on every provider.
         return ""
     if kind == "choice":
         choice = opt_obj(answer.get("choice"), "choice")
@@ -48,6 +50,32 @@ def _answer_value(answer: dict[str, Any]) -> str:
     return ""
 
 
+def _titles(fields: list[Any], where: str, parent: tuple[str, str] = ("", "")) -> dict[str, tuple[str, str]]:
+    """Field id -> (label, type), sub-questions included.
+
+    A matrix lists its rows, a contact-info field or a question group its sub-questions, in
+    ``properties.fields``: a matrix row is labelled ``Matrix › Row`` (answered like a choice), a sub-question
+    by its own title ("First name", "Company") so that name, email and phone are recognised as such.
+    """
+    titles: dict[str, tuple[str, str]] = {}
+    for index, field in enumerate(fields):
+        at = f"{where}.fields[{index}]"
+        field = obj(field, at)
+        title = opt_str(field.get("title"), f"{at}.title") or ""
+        kind = opt_str(field.get("type"), f"{at}.type") or ""
+        parent_title, parent_kind = parent
+        label = f"{parent_title} › {title}" if parent_kind == "matrix" and parent_title and title else title
+        field_id = opt_str(field.get("id"), f"{at}.id")
+        if field_id:
+            titles[field_id] = (label, GRID_KIND if parent_kind == "matrix" else kind)
+        properties = opt_obj(field.get("properties"), f"{at}.properties")
+        if properties.get("fields") is not None:
+            titles.update(
+                _titles(lst(properties.get("fields"), f"{at}.properties.fields"), f"{at}.properties", (title, kind))
+            )
+    return titles
+
+
 def parse(raw: bytes, content_type: str) -> Delivery:
     """A Typeform ``form_response`` event as a delivery; labels come from the form definition."""
     body = json_object(raw)
@@ -58,13 +86,7 @@ def parse(raw: bytes, content_type: str) -> Delivery:
         raise IgnoredDelivery(f"Typeform event {str(event)[:40]!r} is not a completed response")
     response = obj(body.get("form_response"), "form_response")
     definition = opt_obj(response.get("definition"), "form_response.definition")
-    titles: dict[str, tuple[str, str]] = {}
-    for index, field in enumerate(lst(definition.get("fields"), "form_response.definition.fields")):
-        field = obj(field, f"form_response.definition.fields[{index}]")
-        field_id = opt_str(field.get("id"), f"form_response.definition.fields[{index}].id")
-        if field_id:
-            title = opt_str(field.get("title"), f"form_response.definition.fields[{index}].title") or ""
-            titles[field_id] = (title, opt_str(field.get("type"), "type") or "")
+    titles = _titles(lst(definition.get("fields"), "form_response.definition.fields"), "form_response.definition")
     items: list[tuple[str, str, str]] = []
     for index, answer in enumerate(lst(response.get("answers"), "form_response.answers")):
         where = f"form_response.answers[{index}]"
@@ -76,7 +98,7 @@ def parse(raw: bytes, content_type: str) -> Delivery:
         items.append(
             (
                 title or opt_str(field.get("ref"), f"{where}.field.ref") or field_id,
-                f"{kind} {field_type}",
+                field_type if field_type == GRID_KIND else f"{kind} {field_type}",
                 _answer_value(answer),
             )
         )

@@ -49,6 +49,20 @@ def strip_html(value: str) -> str:
     return _SPACE.sub(" ", _html_to_text(value)).strip()
 
 
+def _as_text(value: Any, detail: Any) -> str:
+    """An entry's title or text on one line, by the type feedparser reports for it.
+
+    ``text/plain`` (an RSS title, Atom ``type="text"``) is kept as written: ``Import <module> fails`` or
+    ``<kanbo-widget>`` are the author's words. HTML (``type="html"``, RSS descriptions) loses its tags.
+    """
+    if not isinstance(value, str) or not value:
+        return ""
+    kind = detail.get("type") if isinstance(detail, dict) else None
+    if kind == "text/plain":
+        return _SPACE.sub(" ", value).strip()
+    return strip_html(value)
+
+
 def _loose_date(raw: Any) -> datetime | None:
     """A date feedparser could not read: RFC 822 with non-English day/month names, or ISO 8601."""
     if not isinstance(raw, str) or not raw.strip():
@@ -182,10 +196,13 @@ class RssSource:
         self, config: SourceConfig, entry: Any, ctx: FetchContext, feed_time: datetime | None = None
     ) -> Mention | None:
         link = _entry_url(entry) or ""
-        title = strip_html(entry.get("title") or "")
+        title = _as_text(entry.get("title"), entry.get("title_detail"))
         content = entry.get("content") or []
-        raw_text = (content[0].get("value") if content else None) or entry.get("summary") or ""
-        text = strip_html(raw_text) or title
+        if content and content[0].get("value"):
+            text = _as_text(content[0].get("value"), content[0])
+        else:
+            text = _as_text(entry.get("summary"), entry.get("summary_detail"))
+        text = text or title
         external_id = entry.get("id") or link
         if not external_id and text:
             external_id = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:32]

@@ -61,3 +61,31 @@ def test_apple_review_entries_link_to_their_related_page_not_to_their_id() -> No
     assert review.external_id == "6310006838"
     assert review.url == "https://itunes.apple.com/us/review?id=1404176564&type=Purple%20Software"
     assert review.created_at == datetime(2026, 8, 2, 21, 30, 23, tzinfo=UTC)
+
+
+def test_plain_text_titles_and_atom_text_keep_angle_brackets_html_loses_its_tags() -> None:
+    # An RSS <title> and Atom type="text" are plain text: "<module>" is the author's word, not a tag.
+    # Atom type="html" (Google Alerts' titles) and RSS descriptions are HTML: their tags go.
+    body = (
+        b"<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title><updated>2026-08-03T10:00:00Z</updated>"
+        b"<entry><id>a1</id><updated>2026-08-03T10:00:00Z</updated><link href='https://x.example/a1'/>"
+        b"<title type='text'>Import &lt;module&gt; fails in Kanbo</title>"
+        b"<content type='text'>Our &lt;kanbo-widget&gt; embed breaks on Safari</content></entry>"
+        b"<entry><id>a2</id><updated>2026-08-03T10:00:00Z</updated><link href='https://x.example/a2'/>"
+        b"<title type='html'>&lt;b&gt;Kanbo&lt;/b&gt; raises a seed round</title>"
+        b"<content type='html'>Paris-based &lt;b&gt;Kanbo&lt;/b&gt; announced it</content></entry></feed>"
+    )
+    rss = (
+        b"<rss version='2.0'><channel><title>t</title><item><guid>r1</guid><link>https://x.example/r1</link>"
+        b"<pubDate>Mon, 03 Aug 2026 10:00:00 GMT</pubDate><title>Kanbo &lt;3 dark mode</title>"
+        b"<description>&lt;p&gt;We love &lt;em&gt;Kanbo&lt;/em&gt;&lt;/p&gt;</description></item></channel></rss>"
+    )
+    for feed, expected in (
+        (body, {"a1": ("Import <module> fails in Kanbo", "Our <kanbo-widget> embed breaks on Safari"),
+                "a2": ("Kanbo raises a seed round", "Paris-based Kanbo announced it")}),
+        (rss, {"r1": ("Kanbo <3 dark mode", "We love Kanbo")}),
+    ):  # fmt: skip
+        transport = httpx.MockTransport(lambda r, feed=feed: httpx.Response(200, content=feed))
+        ctx = FetchContext(http=httpx.Client(transport=transport))
+        result = RssSource().fetch(SourceConfig(type="rss", url=URL), FetchRequest(terms=["kanbo"]), ctx)
+        assert {m.external_id: (m.title, m.text) for m in result.mentions} == expected

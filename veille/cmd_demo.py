@@ -281,6 +281,7 @@ def _digest(stack: Any, out: Path) -> dict[str, Any]:
 
     from chalicelib.config import get_config
     from chalicelib.digest import build_digest, render_html, render_text
+    from chalicelib.digest.send import production_links
 
     config = get_config()
     watch = config.default_watch
@@ -290,7 +291,8 @@ def _digest(stack: Any, out: Path) -> dict[str, Any]:
         m.created_at.astimezone(zone).date().isoformat() for m in _all_mentions(stack) if m.watch == watch.name
     )
     date = days.most_common(1)[0][0] if days else datetime.now(zone).date().isoformat()
-    digest = build_digest(stack.store, config, watch.name, date)
+    # Signed triage links (the demo's link secret): the written file has the served digest's actions.
+    digest = build_digest(stack.store, config, watch.name, date, links=production_links(datetime.now(UTC)))
     (out / f"digest-{date}.json").write_text(json.dumps(digest, indent=2, ensure_ascii=False, default=str) + "\n")
     (out / f"digest-{date}.html").write_text(render_html(digest), encoding="utf-8")
     print("\n" + render_text(digest), file=sys.stderr)

@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         with _local_store(args.data_dir):
             from chalicelib.store import get_store
 
-            digest = build_digest(get_store(), config, watch.name, day, now=now)
+            digest = build_digest(get_store(), config, watch.name, day, now=now, links=production_links(now))
     except FileNotFoundError as exc:  # its message says what to run
         print(f"veille digest: {exc}", file=sys.stderr)
         return 1
@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         output = json.dumps(digest, indent=2, ensure_ascii=False) + "\n"
     elif args.format == "html":
-        output = render_html(digest, links=production_links(now))
+        output = render_html(digest)
     else:
         output = render_text(digest)
     if args.output:

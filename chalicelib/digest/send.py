@@ -80,8 +80,9 @@ def send_digest(
     from chalicelib.digest.build import build_digest
     from chalicelib.digest.render import render_html, render_text
 
-    digest = build_digest(store, config, watch.name, day, now=now)
-    html, text = render_html(digest, links=links), render_text(digest)
+    # The links go into the digest, so email, Slack and SNS all carry the same triage actions.
+    digest = build_digest(store, config, watch.name, day, now=now, links=links)
+    html, text = render_html(digest), render_text(digest)
     outcome: dict[str, str] = {}
     for name, sender in senders.items():
         try:

@@ -293,3 +293,18 @@ def test_fillout_matrix_rows_keep_their_labels() -> None:
         "Rate Kanbo › Support: Good",
         "Anything else?: Faster sync please",
     ]
+
+
+def test_google_forms_file_upload_ids_are_dropped_like_every_upload() -> None:
+    # What the Apps Script posts for a FILE_UPLOAD item: getResponse() is the uploaded files' Drive ids.
+    body = {
+        "event_id": "2_ABaOnufX", "form_id": "1FAIpQLSe", "form_title": "Bug report",
+        "submitted_at": "2026-08-03T10:00:00Z",
+        "answers": [
+            {"id": 1, "title": "What broke?", "type": "PARAGRAPH_TEXT", "response": "Export hangs at 99%"},
+            {"id": 2, "title": "Screenshot", "type": "FILE_UPLOAD", "response": ["1AbCdEfGhIjKlMnOpQrStUvWxYz012345"]},
+        ],
+    }  # fmt: skip
+    status, store, _ = _store("google-forms", json.dumps(body).encode())
+    assert status == 200
+    assert next(iter(store.mentions.values())).text == "What broke?: Export hangs at 99%"

@@ -45,13 +45,16 @@ def parse(raw: bytes, content_type: str) -> Delivery:
         where = f"answers[{index}]"
         answer = obj(answer, where)
         title = opt_str(answer.get("title"), f"{where}.title") or ""
+        kind = opt_str(answer.get("type"), f"{where}.type") or ""
+        if kind == "FILE_UPLOAD":  # Drive file ids, readable only by the form's owner: dropped like every upload
+            continue
         response = answer.get("response")
         rows = lst(answer.get("rows"), f"{where}.rows")
         if rows and isinstance(response, list) and len(rows) == len(response):
             # GRID / CHECKBOX_GRID: one chosen column (or list of columns, or null) per row, in row order.
             items.extend(grid_items(title, list(zip(rows, response, strict=True))))
             continue
-        items.append((title, opt_str(answer.get("type"), f"{where}.type") or "", render(response)))
+        items.append((title, kind, render(response)))
     return build_delivery(
         "google-forms",
         response_id=ident(body.get("event_id"), "event_id"),

@@ -100,7 +100,7 @@ FUNCTIONS: dict[str, Access] = {
         table=_dynamodb("GetItem", "Query", "BatchGetItem", "PutItem", "UpdateItem", "DescribeTable"), index=True
     ),
     # cursors, source health, mentions, and the once-marks of source-silent alerts
-    "FetchMentions": Access(table=_dynamodb("GetItem", "Query", "PutItem", "DeleteItem"), notify=True),
+    "FetchMentions": Access(table=_dynamodb("GetItem", "PutItem", "DeleteItem"), notify=True),
     # labels, hourly counters, alert once-marks, the crisis alert's quotes (a day of mentions)
     STREAM_FUNCTION: Access(
         table=_dynamodb("GetItem", "Query", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"),
@@ -109,9 +109,7 @@ FUNCTIONS: dict[str, Access] = {
         notify=True,
     ),
     # a day of mentions, counters and source health; marks each digest sent (and unmarks it on failure)
-    "SendDigests": Access(
-        table=_dynamodb("GetItem", "Query", "BatchGetItem", "PutItem", "DeleteItem"), index=True, notify=True
-    ),
+    "SendDigests": Access(table=_dynamodb("Query", "BatchGetItem", "PutItem", "DeleteItem"), index=True, notify=True),
 }
 
 

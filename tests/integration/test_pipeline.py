@@ -172,7 +172,8 @@ def test_serve_picks_up_an_appended_entry_and_stops_cleanly(tmp_path: Path) -> N
 
         def health() -> dict | None:
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json()
+                bearer = {"Authorization": "Bearer t"}  # the sources' details are behind the API token
+                answer = httpx.get(f"http://127.0.0.1:{port}/health", headers=bearer, timeout=2).json()
             except httpx.HTTPError:
                 return None
             return answer if answer.get("sources") else None

@@ -525,20 +525,35 @@ def _consistent(current: Mention, given: dict[str, Any]) -> dict[str, Any]:
 def patch_mention(
     store: Store, mention_id: str, patch: MentionPatch, config: VeilleConfig | None = None
 ) -> dict[str, Any]:
-    """Apply a triage change; corrections are merged into earlier ones."""
-    if patch.status is None and patch.labels is None and patch.note is None:
+    """Apply a triage change; corrections are merged into earlier ones (a label sent as null removes its
+    correction, ``"labels": null`` all of them), and then act on the next similar mentions of the watch."""
+    labels_sent = "labels" in patch.model_fields_set
+    if patch.status is None and not labels_sent and patch.note is None:
         raise ApiError("(body): send at least one of status, labels, note")
     current = store.get_mention(mention_id) if 0 < len(mention_id) <= 100 else None
     if current is None:
         raise NotFoundError(f"no mention {mention_id!r}")
     corrections = None
-    if patch.labels is not None:
+    clear = False
+    if labels_sent:
+        sent = patch.labels.model_dump(exclude_unset=True) if patch.labels is not None else None
+        removed = set(LabelCorrections.model_fields) if sent is None else {k for k, v in sent.items() if v is None}
+        if removed & {"kind", "complaint"}:
+            removed |= {"kind", "complaint"}  # set together, removed together
         # An empty object corrects nothing (the status and note still change).
-        given = _consistent(current, patch.labels.model_dump(exclude_none=True))
-        corrections = {**(current.corrections or {}), **given} or None
-    updated = store.update_mention(mention_id, status=patch.status, note=patch.note, corrections=corrections)
+        given = _consistent(current, {k: v for k, v in (sent or {}).items() if v is not None})
+        merged = {k: v for k, v in {**(current.corrections or {}), **given}.items() if k not in removed}
+        corrections = merged or None
+        clear = not merged and bool(current.corrections)
+    updated = store.update_mention(
+        mention_id, status=patch.status, note=patch.note, corrections=corrections, clear_corrections=clear
+    )
     if updated is None:
         raise NotFoundError(f"no mention {mention_id!r}")
+    if labels_sent and (updated.corrections or None) != (current.corrections or None):
+        from chalicelib.pipeline.learn import remember_corrections
+
+        remember_corrections(store, updated)
     return mention_json(updated, config)
 
 

@@ -81,21 +81,31 @@ def process_stream(
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+    from chalicelib.pipeline.learn import Learner
+
     # Classify the whole batch at once (fast path); a record whose batch step failed is redone alone.
+    # Then each watch's corrections shift the labels of mentions like the ones a person corrected.
+    learner = Learner(store)
     precomputed: dict[str, dict[str, Any]] = {}
     try:
         mentions = [m for m in (_safe_mention(DynamoDBRecord(r)) for r in event.get("Records", [])) if m]
         precomputed = classify_mentions(mentions, classifier)
+        _adapt(learner, mentions, precomputed)
     except Exception as exc:  # noqa: BLE001 - fall back to one record at a time
         logger.warning(
             "batch classification failed; classifying records one by one", extra={"error": str(exc)}, exc_info=True
         )
+        precomputed = {}
 
     def handle(record: DynamoDBRecord) -> None:
         mention = mention_from_record(record)
         if mention is None:
             return
-        labels = precomputed.get(mention.id) or classify_mentions([mention], classifier)[mention.id]
+        labels = precomputed.get(mention.id)
+        if labels is None:
+            alone = classify_mentions([mention], classifier)
+            _adapt(learner, [mention], alone)
+            labels = alone[mention.id]
         first_time = store.set_labels(mention.id, labels)
         if first_time:
             metrics.add_metric(name="MentionsClassified", unit="Count", value=1)
@@ -107,6 +117,16 @@ def process_stream(
     if flush is not None:
         flush()  # per-batch work of the reaction (crisis counters); it logs its own failures
     return answer
+
+
+def _adapt(learner: Any, mentions: Sequence[Mention], labels: dict[str, dict[str, Any]]) -> None:
+    """Lay each watch's corrections over fresh labels; unreadable corrections leave the labels as they are."""
+    from chalicelib.errors import StorageError
+
+    try:
+        learner.apply(mentions, labels, {m.id: classification_text(m) for m in mentions})
+    except StorageError as exc:
+        logger.warning("corrections unreadable; labels left unadapted", extra={"error": str(exc)})
 
 
 def _safe_mention(record: Any) -> Mention | None:

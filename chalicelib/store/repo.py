@@ -21,6 +21,8 @@ from chalicelib.store import schema
 if TYPE_CHECKING:  # pragma: no cover
     from botocore.client import BaseClient
 
+    from chalicelib.classify.adapt import Correction
+
 THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 SERVER_ERROR_CODES = {"InternalServerError", "ServiceUnavailable"}
 # After the SDK's own retries (standard mode, 5 attempts in well under a second) a call is tried this many
@@ -251,8 +253,10 @@ class Store:
         status: str | None = None,
         note: str | None = None,
         corrections: dict[str, Any] | None = None,
+        clear_corrections: bool = False,
     ) -> Mention | None:
-        """Triage: change status, note or label corrections; None if the mention does not exist."""
+        """Triage: change status, note or label corrections (``clear_corrections`` removes them all); None if
+        the mention does not exist."""
         from botocore.exceptions import ClientError
 
         sets: list[str] = []
@@ -274,15 +278,17 @@ class Store:
         if corrections is not None:
             sets.append("corrections = :corrections")
             values[":corrections"] = corrections
-        if not sets:
+        if not sets and not clear_corrections:
             return self.get_mention(mention_id)
+        expression = ("SET " + ", ".join(sets) if sets else "") + (" REMOVE corrections" if clear_corrections else "")
         kwargs: dict[str, Any] = {
             "Key": serialize(schema.mention_key(mention_id)),
-            "UpdateExpression": "SET " + ", ".join(sets),
+            "UpdateExpression": expression.strip(),
             "ConditionExpression": "attribute_exists(pk)",
-            "ExpressionAttributeValues": serialize(values),
             "ReturnValues": "ALL_NEW",
         }
+        if values:
+            kwargs["ExpressionAttributeValues"] = serialize(values)
         if status is not None:
             kwargs["ExpressionAttributeNames"] = {"#status": "status"}
         try:
@@ -350,6 +356,101 @@ class Store:
                 yield from page
                 if not start:
                     break
+
+    # -- corrections: what the stream's per-watch adaptation reads (chalicelib.classify.adapt) ---------------
+    def put_correction(self, watch: str, correction: Correction, lang: str | None = None) -> None:
+        """Store (or replace) the correction of one mention in its watch's set, and mark the set changed."""
+        item: dict[str, Any] = {
+            **schema.correction_key(watch, correction.mention_id),
+            "mention_id": correction.mention_id,
+            "text": correction.text,
+            "labels": dict(correction.labels),
+            "at": correction.at.isoformat(),
+            "lang": lang,
+        }
+        self._call("put_item", Item=serialize(item))
+        self._mark_corrections_changed(watch)
+
+    def remove_correction(self, watch: str, mention_id: str) -> None:
+        """Take a mention's correction out of its watch's set (a tombstone that expires: the API role has no
+        DeleteItem), and mark the set changed so the stream stops applying it at its next batch."""
+        item = {
+            **schema.correction_key(watch, mention_id),
+            "mention_id": mention_id,
+            "removed_at": utcnow().isoformat(),
+            schema.TTL_ATTRIBUTE: int(time.time()) + 7 * 86400,
+        }
+        self._call("put_item", Item=serialize(item))
+        self._mark_corrections_changed(watch)
+
+    def _mark_corrections_changed(self, watch: str) -> None:
+        import uuid
+
+        item = {**schema.corrections_version_key(watch), "version": uuid.uuid4().hex, "at": utcnow().isoformat()}
+        self._call("put_item", Item=serialize(item))
+
+    def corrections_version(self, watch: str) -> str | None:
+        """The token that changes whenever the watch's corrections change (one GetItem, 0.5 read unit)."""
+        answer = self._call("get_item", Key=serialize(schema.corrections_version_key(watch)))
+        item = answer.get("Item")
+        return str(deserialize(item)["version"]) if item else None
+
+    def watch_corrections(self, watch: str) -> tuple[str | None, list[Correction]]:
+        """The watch's version token and its corrections, removed ones left out (one Query, paged)."""
+        from chalicelib.classify.adapt import Correction
+
+        version: str | None = None
+        found: list[Correction] = []
+        start: dict[str, Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": serialize({":pk": schema.corrections_pk(watch)}),
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            answer = self._call("query", **kwargs)
+            for raw in answer.get("Items", []):
+                item = deserialize(raw)
+                if item[schema.SK] == schema.CORRECTIONS_VERSION_SK:
+                    version = str(item["version"])
+                elif "text" in item and item.get("labels"):
+                    found.append(
+                        Correction(
+                            mention_id=item["mention_id"],
+                            text=item["text"],
+                            labels=item["labels"],
+                            at=datetime.fromisoformat(item["at"]),
+                            vector=item.get("vector"),
+                            vector_version=item.get("vector_version"),
+                            lang=item.get("lang"),
+                        )
+                    )
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return version, found
+
+    def set_correction_vectors(self, watch: str, vectors: dict[str, str], version: str) -> None:
+        """Keep the vectors the stream computed (mention id -> base64 float16), unless the correction went."""
+        from botocore.exceptions import ClientError
+
+        for mention_id, vector in vectors.items():
+            try:
+                self._call(
+                    "update_item",
+                    Key=serialize(schema.correction_key(watch, mention_id)),
+                    UpdateExpression="SET vector = :v, vector_version = :ver",
+                    ConditionExpression="attribute_exists(#text)",
+                    ExpressionAttributeNames={"#text": "text"},
+                    ExpressionAttributeValues=serialize({":v": vector, ":ver": version}),
+                )
+            except ClientError:
+                continue  # removed or replaced meanwhile: its new text gets a vector next time
+
+    def drop_corrections(self, watch: str, mention_ids: Iterable[str]) -> None:
+        """Delete corrections for good (the oldest, past the per-watch bound); the stream function does it."""
+        for mention_id in mention_ids:
+            self._call("delete_item", Key=serialize(schema.correction_key(watch, mention_id)))
 
     # -- cursors and source health ------------------------------------------------------------
     def get_cursor(self, watch: str, source_key: str) -> dict[str, Any]:

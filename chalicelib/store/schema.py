@@ -6,6 +6,8 @@ Item kinds (``pk`` / ``sk``):
 - source health:  ``HEALTH`` / ``<watch>#<source>``
 - once-only mark: ``ONCE#<kind>#<key>`` / ``ONCE``   (alerts, digests: a conditional put makes them exactly-once)
 - hourly counter: ``COUNT#<watch>#<name>`` / ``<YYYY-MM-DDTHH>``
+- correction:     ``CORRECTIONS#<watch>`` / ``C#<mention id>`` (text, labels, at, vector; a removed one is a
+                  tombstone with ``removed_at``) and ``CORRECTIONS#<watch>`` / ``VERSION`` (changes with the set)
 Streams carry NEW_IMAGE; only mention INSERTs are processed (``sk == "MENTION"``).
 """
 
@@ -25,6 +27,21 @@ MENTION_SK = "MENTION"
 
 def mention_key(mention_id: str) -> dict[str, str]:
     return {PK: f"MENTION#{mention_id}", SK: MENTION_SK}
+
+
+CORRECTIONS_VERSION_SK = "VERSION"
+
+
+def corrections_pk(watch: str) -> str:
+    return f"CORRECTIONS#{watch}"
+
+
+def correction_key(watch: str, mention_id: str) -> dict[str, str]:
+    return {PK: corrections_pk(watch), SK: f"C#{mention_id}"}
+
+
+def corrections_version_key(watch: str) -> dict[str, str]:
+    return {PK: corrections_pk(watch), SK: CORRECTIONS_VERSION_SK}
 
 
 def watch_day_key(watch: str, day: str) -> str:

@@ -1,4 +1,4 @@
-"""``veille``: the local handle on everything (serve, demo, fetch, match, sources, classify, digest)."""
+"""``veille``: the local handle on everything (serve, demo, fetch, match, sources, classify, digest, corrections)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("serve", "demo", "fetch", "match", "sources", "classify", "digest")
+COMMANDS = ("serve", "demo", "fetch", "match", "sources", "classify", "digest", "corrections")
 
 
 def build_parser() -> argparse.ArgumentParser:

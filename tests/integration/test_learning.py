@@ -119,3 +119,20 @@ def test_one_label_can_be_uncorrected_and_the_watch_keeps_the_rest(client: Clien
     version, corrections = store.watch_corrections("kanbo")
     assert version is not None and [c.labels for c in corrections] == [{"sentiment": "neutral"}]
     assert store.watch_corrections("taskly") == (None, [])
+
+
+def test_veille_corrections_export_prints_each_correction_as_jsonl(
+    client: Client, store: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from veille.cli import main
+
+    first = arrive(store, 1, "kanbo", TEXT)
+    patch(client, first.id, {"labels": {"kind": "feature_request"}})
+    capsys.readouterr()
+    assert main(["corrections", "export", "--watch", "kanbo"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    row = json.loads(line)
+    assert row["mention_id"] == first.id and row["watch"] == "kanbo"
+    assert row["labels"] == {"kind": "feature_request", "complaint": False}
+    assert row["text"].startswith("Kanbo crashes every time")
+    assert main(["corrections", "export", "--watch", "nope"]) == 2

@@ -7,7 +7,7 @@ DATA ?= ../shared/datasets
 FEEDBACK := .data/feedback
 
 .DEFAULT_GOAL := help
-.PHONY: help install java chromium demo serve test lint typecheck unit integration bench train synth deploy package clean
+.PHONY: help install java chromium demo serve test lint typecheck unit integration bench train train-full synth deploy package clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,13 +55,26 @@ bench: install $(FEEDBACK)/train.jsonl ## benchmarks; results in bench/results/ 
 	$(BIN)/python bench/bench_match.py
 	$(BIN)/python bench/bench_classify.py --data $(DATA)
 	$(BIN)/python bench/bench_ops.py
+	$(BIN)/python bench/bench_learning.py
 
 $(FEEDBACK)/train.jsonl:
 	$(BIN)/python -m training.datasets --out $(FEEDBACK)
 
-train: $(BIN)/veille $(FEEDBACK)/train.jsonl ## retrain the classifier: n-gram model, then the encoder heads (fixed seeds)
-	$(BIN)/python -m training.train --data $(DATA)
+# make train CORRECTIONS=corrections.jsonl (from veille corrections export): without the public datasets in
+# $(DATA), a warm start of the shipped encoder heads on your corrections alone; with them, the full retrain
+# with your corrections added.
+train: $(BIN)/veille ## retrain the classifier: from the public datasets, or CORRECTIONS=file alone (warm start)
+	@if [ -n "$(CORRECTIONS)" ] && [ ! -d "$(DATA)" ]; then \
+		echo "no datasets in $(DATA): warm start of the shipped encoder heads on $(CORRECTIONS)"; \
+		$(BIN)/python -m training.warm_start --corrections $(CORRECTIONS); \
+	else \
+		$(MAKE) --no-print-directory train-full; \
+	fi
+
+train-full: $(BIN)/veille $(FEEDBACK)/train.jsonl
+	$(BIN)/python -m training.train --data $(DATA) $(if $(CORRECTIONS),--corrections $(CORRECTIONS))
 	$(BIN)/python -m training.train_encoder --data $(DATA) --feedback $(FEEDBACK)
+	$(if $(CORRECTIONS),$(BIN)/python -m training.warm_start --corrections $(CORRECTIONS))
 
 synth: install ## synthesise the CDK stack offline (no AWS account needed)
 	cd infra && ../$(BIN)/python -m infra_app.synth

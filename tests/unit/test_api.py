@@ -44,6 +44,7 @@ class FakeStore:
     def __init__(self, mentions: list[Mention]) -> None:
         self.mentions = {m.id: m for m in mentions}
         self.queries = 0
+        self.corrections_of: dict[tuple[str, str], dict[str, Any]] = {}
 
     @staticmethod
     def key(mention: Mention) -> str:
@@ -83,6 +84,7 @@ class FakeStore:
         status: str | None = None,
         note: str | None = None,
         corrections: dict[str, Any] | None = None,
+        clear_corrections: bool = False,
     ) -> Mention | None:
         current = self.mentions.get(mention_id)
         if current is None:
@@ -96,8 +98,16 @@ class FakeStore:
             changes["note"] = note
         if corrections is not None:
             changes["corrections"] = corrections
+        if clear_corrections:
+            changes["corrections"] = None
         self.mentions[mention_id] = current.model_copy(update=changes)
         return self.mentions[mention_id]
+
+    def put_correction(self, watch: str, correction: Any, lang: str | None = None) -> None:
+        self.corrections_of[(watch, correction.mention_id)] = dict(correction.labels)
+
+    def remove_correction(self, watch: str, mention_id: str) -> None:
+        self.corrections_of.pop((watch, mention_id), None)
 
 
 def mention(
@@ -272,6 +282,19 @@ def test_patch_changes_status_note_and_merges_corrections() -> None:
     assert answer["corrections"] == {"lead": True, "sentiment": "positive"}
     assert store.mentions[first.id].status == "replied"
     assert store.mentions[first.id].status_changed_at is not None
+
+
+def test_a_correction_acts_on_its_watch_until_a_null_label_withdraws_it() -> None:
+    first = mention(1, labels={"lead": False, "kind": "complaint", "complaint": True})
+    store = FakeStore([first])
+    patch_mention(store, first.id, MentionPatch.model_validate({"labels": {"lead": True, "kind": "praise"}}))
+    assert store.corrections_of == {("kanbo", first.id): {"lead": True, "kind": "praise", "complaint": False}}
+    answer = patch_mention(store, first.id, MentionPatch.model_validate({"labels": {"complaint": None}}))
+    assert answer["corrections"] == {"lead": True}  # kind and complaint go together
+    assert store.corrections_of == {("kanbo", first.id): {"lead": True}}
+    answer = patch_mention(store, first.id, MentionPatch.model_validate({"labels": None}))
+    assert answer["corrections"] is None and answer["effective_labels"]["lead"] is False
+    assert store.corrections_of == {}
 
 
 @pytest.mark.parametrize(

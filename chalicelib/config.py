@@ -33,7 +33,7 @@ class WatchConfig(BaseModel):
     timezone: str = "UTC"
     digest_hour: int = Field(default=8, ge=0, le=23)
     reply_target_hours: int = Field(default=24, ge=1)
-    urgency_threshold: int = Field(default=70, ge=0, le=100)
+    urgency_threshold: int = Field(default=60, ge=0, le=100)  # "high" in the inbox and digest
     crisis_min_count: int = Field(default=5, ge=1)
     email_to: list[str] = Field(default_factory=list)
     slack: bool = True

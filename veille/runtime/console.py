@@ -84,6 +84,7 @@ def quiet_handlers(verbose: bool, stream: TextIO | None = None) -> Callable[[], 
     # Not POWERTOOLS_METRICS_DISABLED: Powertools still keeps disabled metrics, and prints them once 100
     # values pile up (a long veille serve). Metrics are simply not recorded.
     provider.add_metric = lambda *args, **kwargs: None
+    provider.clear_metrics()  # and none recorded before is printed at the next flush
     warnings.filterwarnings("ignore", message="No application metrics to publish")
 
     def undo() -> None:

@@ -35,7 +35,9 @@ def webhook(provider: str) -> Response:
     log: dict[str, Any] = {"provider": provider[:40], "status": reply.status, "reason": reply.reason}
     if reply.mention is not None:
         log.update(mention_id=reply.mention.id, watch=reply.mention.watch)
-    logger.info("webhook delivery", extra=log)
+    # A refusal is what an operator looks for (INFO); a stored delivery is counted by FeedbackStored and
+    # logged at DEBUG (a sample of invocations in production): one line per mention costs more than it tells.
+    (logger.debug if reply.status < 300 else logger.info)("webhook delivery", extra=log)
     if reply.reason == "stored":
         metrics.add_metric(name="FeedbackStored", unit="Count", value=1)
     elif reply.status == 401:

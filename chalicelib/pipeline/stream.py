@@ -3,7 +3,9 @@
 Only INSERTs of mention items are processed (the event filter in infra says the same, and the
 label update is a MODIFY, so the function never triggers itself). Labels are written with one
 conditional update: a redelivered record finds them there and redoes no side effect. A record that
-fails is reported as a batch item failure; the others of the batch still complete.
+fails is reported as a batch item failure; the others of the batch still complete. Logs: one INFO line per
+batch (its counts), a DEBUG line per mention (on for a sample of invocations in production,
+``POWERTOOLS_LOGGER_SAMPLE_RATE``).
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ def process_stream(
         )
         precomputed = {}
 
+    counts = {"labelled": 0, "redelivered": 0}
+
     def handle(record: DynamoDBRecord) -> None:
         mention = mention_from_record(record)
         if mention is None:
@@ -109,6 +113,8 @@ def process_stream(
         first_time = store.set_labels(mention.id, labels)
         if first_time:
             metrics.add_metric(name="MentionsClassified", unit="Count", value=1)
+        counts["labelled" if first_time else "redelivered"] += 1
+        logger.debug("mention labelled", extra={"id": mention.id, "watch": mention.watch, "first_time": first_time})
         react(mention, labels, first_time)
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -116,6 +122,9 @@ def process_stream(
     flush = getattr(react, "flush", None)
     if flush is not None:
         flush()  # per-batch work of the reaction (crisis counters); it logs its own failures
+    failures: Any = answer.get("batchItemFailures") or []
+    failed = len(failures)
+    logger.info("stream batch", extra={"records": len(event.get("Records", [])), **counts, "failed": failed})
     return answer
 
 

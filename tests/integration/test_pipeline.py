@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -135,9 +136,27 @@ def test_the_stream_labels_every_insert_once_and_a_poison_record_never_blocks_it
     }
     store.set_labels  # noqa: B018 - documents what the handler calls
     before = store.get_mention(good[0].id).labels
-    answer = veille_server.app_module.classify_mentions({"Records": [record]}, LambdaContext("classify_mentions"))
+    lines = _LogLines()
+    logging.getLogger("veille").addHandler(lines)
+    try:
+        answer = veille_server.app_module.classify_mentions({"Records": [record]}, LambdaContext("classify_mentions"))
+    finally:
+        logging.getLogger("veille").removeHandler(lines)
     assert answer == {"batchItemFailures": []}
     assert store.get_mention(good[0].id).labels == before
+    # One short INFO line for the batch, none per mention at INFO.
+    info = [r for r in lines.records if r.levelno >= logging.INFO]
+    assert [r.getMessage() for r in info] == ["stream batch"]
+    assert (info[0].records, info[0].labelled, info[0].redelivered, info[0].failed) == (1, 0, 1, 0)  # type: ignore[attr-defined]
+
+
+class _LogLines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 def test_serve_picks_up_an_appended_entry_and_stops_cleanly(tmp_path: Path) -> None:

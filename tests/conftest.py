@@ -95,7 +95,7 @@ query = "rival"
 
 
 @pytest.fixture
-def veille_server(ddb_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def veille_server(ddb_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
     """The whole local stack (HTTP on a free port, stream poller; schedules run by hand) on a fresh table.
 
     Yields the ``LocalStack``: ``.url``, ``.store``, ``.invoke_schedule(name)``, ``.drain_stream()``,
@@ -107,7 +107,8 @@ def veille_server(ddb_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     saved = dict(os.environ)
     config_path = tmp_path / "veille.toml"
-    config_path.write_text(VEILLE_SERVER_CONFIG, encoding="utf-8")
+    marker = request.node.get_closest_marker("veille_server_config")
+    config_path.write_text(marker.args[0] if marker else VEILLE_SERVER_CONFIG, encoding="utf-8")
     secrets = {
         f"VEILLE_{name}": "test-secret"
         for name in (

@@ -166,6 +166,18 @@ def pipeline_calls(veille_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         clear_clients()
 
 
+# The server's watch emails its founder, so the urgent alert of the short pipeline goes out by SES too.
+SERVER_CONFIG = """
+[[watch]]
+name = "acme"
+query = 'acme OR "acme app"'
+default = true
+forms = ["generic"]
+email_to = ["founder@example.com"]
+"""
+
+
+@pytest.mark.veille_server_config(SERVER_CONFIG)
 def test_every_recorded_aws_call_is_granted_and_every_grant_is_used(
     synth: Synth, pipeline_calls: None, request: pytest.FixtureRequest
 ) -> None:

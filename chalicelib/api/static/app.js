@@ -337,8 +337,11 @@
     params.set("limit", "50");
     if (append && state.next) params.set("cursor", state.next);
     state.loading = true;
+    // A view or filter changed while an older request was in flight: only the newest answer is shown.
+    const ticket = (state.ticket = (state.ticket || 0) + 1);
     try {
       const page = await api(`mentions?${params}`);
+      if (ticket !== state.ticket) return;
       state.mentions = append ? state.mentions.concat(page.items) : page.items;
       state.next = page.next;
       if (!append) state.selected = state.mentions.length ? 0 : -1;
@@ -346,8 +349,10 @@
     } catch (error) {
       fail(error);
     } finally {
-      state.loading = false;
-      renderInbox();
+      if (ticket === state.ticket) {
+        state.loading = false;
+        renderInbox();
+      }
     }
   }
 

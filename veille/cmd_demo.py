@@ -248,7 +248,8 @@ def _classified(stack: Any, alerts: Any) -> dict[str, Any]:
         why = "; ".join(f"{k}: {', '.join(v)}" for k, v in labels.get("why", {}).items() if v)
         print(
             f"    {labels.get('urgency', 0):>3} {labels.get('lang', '?'):<5} {labels.get('sentiment', '?'):<8} "
-            f"{','.join(flags) or '-':<28} {mention.source:<15} {mention.quote(60)!r}",
+            f"{labels.get('kind', 'other'):<15} {','.join(flags) or '-':<28} {mention.source:<15} "
+            f"{mention.quote(60)!r}",
             file=sys.stderr,
         )
         if why:

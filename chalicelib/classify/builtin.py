@@ -39,7 +39,7 @@ _LANE_BITS = 64
 _LANE_BIAS = 1 << 62  # keeps a lane non-negative; sums of int16 weights stay far below
 CACHE_LIMIT = 200_000  # entries per cache, ~30 MB each at most
 # Features too vague to explain anything on their own.
-HIDDEN = frozenset({"@user", "link", ",", ".", ":", "'", '"', "-", "…", "0", "00", "000", "0000"})
+HIDDEN = frozenset({"@user", "<user>", "<url>", "link", ",", ".", ":", "'", '"', "-", "…", "0", "00", "000", "0000"})
 
 
 # What an encoder-raised flag with no n-gram cue is "like", for `why`.

@@ -88,21 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     say("[5/5] cost model...")
     usage, per_mention = usage_from(pipeline)
     costs = {str(d): cost.monthly_cost(d, usage) for d in VOLUMES}
-    all_webhooks = cost.Assumptions(webhook_fraction=1.0)
     sensitivities = {
-        "all mentions through webhooks": {str(d): cost.monthly_cost(d, usage, all_webhooks)["total"] for d in VOLUMES},
-        "labels written with the insert (2 WRU/mention)": {
-            str(d): cost.monthly_cost(d, replace(usage, write_units=2.0))["total"] for d in VOLUMES
-        },
-        "local DynamoDB latency kept in Lambda time": {
-            str(d): cost.monthly_cost(
-                d,
-                replace(
-                    usage, stream_ms=pipeline["stream_ms_per_mention"], intake_ms=pipeline["webhook_ms_per_request"]
-                ),
-            )["total"]
-            for d in VOLUMES
-        },
+        name: {str(d): cost.monthly_cost(d, u, a)["total"] for d in VOLUMES}
+        for name, u, a in scenarios(usage, per_mention, pipeline)
     }
     results = {
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -143,6 +131,37 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# Retention per source, modelled: public posts 30 days (the digest reads 21), forms and reviews 90 (the inbox
+# shows up to 92); 10% of mentions through forms and review sources.
+RETENTION_MIX = ((0.9, 30), (0.1, 90))
+
+
+def scenarios(usage: cost.Usage, pm: dict[str, float], pipeline: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(name, usage, assumptions) of each sensitivity of the README."""
+    A = cost.Assumptions
+    local = replace(usage, stream_ms=pipeline["stream_ms_per_mention"], intake_ms=pipeline["webhook_ms_per_request"])
+    # The redesign (bench/README.md): insert 1 + labelled item 1, no index entry, no label update; counters
+    # as measured. Projected from the measured parts, not measured.
+    redesign = replace(usage, write_units=round(2.0 + pm["counter_write_units"], 3), index_bytes=0.0)
+    cheap = A(front_door="http", retention_mix=RETENTION_MIX, compress_long_text=True)
+    return [
+        ("all mentions through webhooks", usage, A(webhook_fraction=1.0)),
+        ("local DynamoDB latency kept in Lambda time", local, A()),
+        ("HTTP API instead of the REST API", usage, A(front_door="http")),
+        ("Lambda function URLs (no API Gateway)", usage, A(front_door="function_url")),
+        ("Standard-IA table class", usage, A(table_class="standard_ia")),
+        (
+            f"long texts (> {pipeline['item_bytes'].get('compress_over_bytes', 512)} B) compressed",
+            usage,
+            A(compress_long_text=True),
+        ),
+        ("retention per source (posts 30 days, forms and reviews 90)", usage, A(retention_mix=RETENTION_MIX)),
+        ("HTTP API + retention per source + compression", usage, cheap),
+        (f"the redesign, projected ({redesign.write_units} WRU/mention)", redesign, A()),
+        ("the redesign + HTTP API + retention per source + compression", redesign, cheap),
+    ]
+
+
 def usage_from(pipeline: dict[str, Any]) -> tuple[cost.Usage, dict[str, float]]:
     """Per-mention figures from the pipeline run, with Lambda time modelled for AWS (CPU + DynamoDB calls)."""
     n = max(pipeline["mentions"], 1)
@@ -152,8 +171,18 @@ def usage_from(pipeline: dict[str, Any]) -> tuple[cost.Usage, dict[str, float]]:
     calls = capacity["calls_by_thread"]
     stream_calls = calls.get("stream", 0) / n
     intake_calls = calls.get("other", 0) / n
+    by_kind = capacity.get("write_units_by_kind", {})
+    alerts = max(pipeline.get("alerts_posted", 0), 1)
+    alert_units = sum(v for k, v in by_kind.items() if k.startswith("ONCE#alert"))
+    logs = pipeline.get("log_bytes_by_handler", {})
     per_mention = {
         "write_units": round(writes / n, 3),
+        "write_units_without_alert_marks": round((writes - alert_units) / n, 3),
+        "mention_write_units": round(by_kind.get("MENTION", 0.0) / n, 3),
+        "counter_write_units": round(by_kind.get("COUNT", 0.0) / n, 3),
+        "alert_write_units_per_alert": round(alert_units / alerts, 2),
+        "stream_log_bytes": round(logs.get("stream", 0) / n, 1),
+        "webhook_log_bytes": round(logs.get("webhook", 0) / n, 1),
         "read_units": round(capacity["read_units"] / n, 3),
         "digest_read_units": round(pipeline["digest_capacity"]["read_units"] / n, 4),
         "stream_ddb_calls": round(stream_calls, 3),
@@ -163,14 +192,17 @@ def usage_from(pipeline: dict[str, Any]) -> tuple[cost.Usage, dict[str, float]]:
         "log_bytes": round(pipeline["log_bytes"] / n, 1),
     }
     usage = cost.Usage(
-        write_units=per_mention["write_units"],
+        write_units=per_mention["write_units_without_alert_marks"],
+        alert_write_units=per_mention["alert_write_units_per_alert"],
         read_units=per_mention["read_units"],
         digest_read_units=per_mention["digest_read_units"],
         item_bytes=pipeline["item_bytes"]["mean"],
         index_bytes=pipeline["item_bytes"].get("index_mean", pipeline["item_bytes"]["mean"]),
         stream_ms=per_mention["stream_ms_modelled"],
         intake_ms=per_mention["intake_ms_modelled"],
-        log_bytes=per_mention["log_bytes"],
+        log_bytes=per_mention["stream_log_bytes"] if logs else per_mention["log_bytes"],
+        webhook_log_bytes=per_mention["webhook_log_bytes"],
+        compressed_item_bytes=pipeline["item_bytes"].get("compressed_mean", 0.0),
     )
     return usage, per_mention
 
@@ -179,17 +211,20 @@ def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
-def _write_units_line(p: dict[str, Any]) -> str:
-    """Where the write units of one mention go, from the metered calls of the pipeline run."""
+def _write_units_line(r: dict[str, Any]) -> str:
+    """Where the write units of one mention go, from the metered calls of the pipeline run, by kind of item."""
+    p, pm = r["pipeline"], r["per_mention"]
     cap, n = p["capacity"], max(p["mentions"], 1)
-    units, calls = cap.get("units_by_op", {}), cap.get("calls", {})
-    put, update = units.get("PutItem", 0.0) / n, units.get("UpdateItem", 0.0) / n
+    by_kind = cap.get("write_units_by_kind", {})
+    parts = ", ".join(f"{k} {v / n:.3f}" for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1]))
     return (
-        f"Write units per mention: PutItem {put:.2f} (the mention, 1, and its keys-only index entry, 1; "
-        f"{calls.get('PutItem', 0):,} calls) and UpdateItem {update:.2f} (the labels, 1, then hourly crisis "
-        f"counters and alert marks; {calls.get('UpdateItem', 0):,} calls). With the labels written by the "
-        "stream handler after the insert, and mentions listed by watch and day without a Scan, 3 is the floor "
-        "of this design; 2 would need the labels in the insert or mentions keyed by watch and day."
+        f"Write units per mention, by item: {parts}. The mention item takes {pm['mention_write_units']}: its "
+        "insert (1), its keys-only index entry (1) and the label update (1, or 2 when the labelled item passes "
+        f"1 KB). Urgent-alert marks cost {pm['alert_write_units_per_alert']} WRU per alert; this corpus sent "
+        f"{p['alerts_posted']:,} urgent alerts for {n:,} mentions, so the bill counts them per alert "
+        f"(Assumptions.alerts_per_day) and the mentions at {pm['write_units_without_alert_marks']} WRU each. "
+        "Hourly crisis counters are counted once per watch, hour and stream batch (batches filled as Lambda "
+        "does, within app.py's batching window)."
     )
 
 
@@ -234,11 +269,12 @@ def write_readme(r: dict[str, Any]) -> None:
         f"| DynamoDB read units per mention (pipeline; digest: {pm['digest_read_units']}) | {pm['read_units']} | — |",
         f"| Scans | {r['scans']} | 0 {_mark(r['scans'] == 0)} |",
         "",
-        _write_units_line(p),
+        _write_units_line(r),
         "",
         "Monthly AWS bill (arm64, always-free allowances only) from the measured units, item size "
         f"({p['item_bytes']['mean']:.0f} B + {p['item_bytes'].get('index_mean', 0):.0f} B of GSI entry), "
-        f"log bytes ({pm['log_bytes']:.0f} B/mention) and "
+        f"log bytes (stream {pm.get('stream_log_bytes', pm['log_bytes']):.0f} B/mention, webhook "
+        f"{pm.get('webhook_log_bytes', 0):.0f} B/request) and "
         f"Lambda time modelled as measured CPU + {AWS_DDB_CALL_MS:.0f} ms per DynamoDB call "
         f"(stream {pm['stream_ms_modelled']} ms/mention, intake {pm['intake_ms_modelled']} ms/mention):",
         "",

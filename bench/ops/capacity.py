@@ -28,7 +28,10 @@ class CapacityMeter:
     unreported: Counter[str] = field(default_factory=Counter)
     units_by_op: dict[str, float] = field(default_factory=dict)
     calls_by_thread: Counter[str] = field(default_factory=Counter)
+    # Write units by kind of item (the ``pk`` prefix: MENTION, ONCE, COUNT, CORRECTIONS...).
+    write_units_by_kind: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _kind: threading.local = field(default_factory=threading.local, repr=False)
 
     def attach(self, client: Any) -> CapacityMeter:
         events = client.meta.events
@@ -49,6 +52,7 @@ class CapacityMeter:
             self.unreported.clear()
             self.units_by_op.clear()
             self.calls_by_thread.clear()
+            self.write_units_by_kind.clear()
 
     @property
     def scans(self) -> int:
@@ -61,9 +65,12 @@ class CapacityMeter:
     def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if model.name in CAPACITY_OPS and "ReturnConsumedCapacity" in model.input_shape.members:
             params.setdefault("ReturnConsumedCapacity", "TOTAL")
+        if model.name in ("PutItem", "UpdateItem", "DeleteItem"):
+            self._kind.name = _item_kind(params.get("Item") or params.get("Key") or {})
 
     def _count(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         name = model.name
+        kind = getattr(self._kind, "name", "other") if name in ("PutItem", "UpdateItem", "DeleteItem") else "batch"
         side = "stream" if threading.current_thread().name == "stream-poller" else "other"
         with self._lock:
             self.calls[name] += 1
@@ -86,6 +93,7 @@ class CapacityMeter:
             self.units_by_op[name] = self.units_by_op.get(name, 0.0) + units
             if name in WRITE_OPS:
                 self.write_units += units
+                self.write_units_by_kind[kind] = self.write_units_by_kind.get(kind, 0.0) + units
             else:
                 self.read_units += units
 
@@ -99,8 +107,16 @@ class CapacityMeter:
                 "unreported": dict(sorted(self.unreported.items())),
                 "units_by_op": {k: round(v, 2) for k, v in sorted(self.units_by_op.items())},
                 "calls_by_thread": dict(sorted(self.calls_by_thread.items())),
+                "write_units_by_kind": {k: round(v, 2) for k, v in sorted(self.write_units_by_kind.items())},
                 "scans": self.scans,
             }
+
+
+def _item_kind(key: dict[str, Any]) -> str:
+    """``MENTION#abc`` -> ``MENTION``; ``ONCE#alert#...`` -> ``ONCE#alert`` (the kind of mark)."""
+    pk = str((key.get("pk") or {}).get("S", "")) if isinstance(key.get("pk"), dict) else str(key.get("pk", ""))
+    parts = pk.split("#")
+    return "#".join(parts[:2]) if parts[0] == "ONCE" else (parts[0] or "other")
 
 
 def item_size_bytes(item: dict[str, Any]) -> int:

@@ -3,6 +3,8 @@
 Prices: us-east-1 list prices from the project's cost reference (aws-costs-and-limits.md, §1);
 only the always-free allowances are applied (Lambda 1M requests + 400k GB-s, DynamoDB 25 GB,
 SNS 1M publishes + 1,000 email deliveries, CloudWatch Logs 5 GB), never the 12-month offers.
+The Standard-IA table class is priced from AWS's stated ratios to Standard (storage 60% less,
+reads and writes 25% more), and given no free storage (the 25 GB allowance is for Standard tables).
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ class Prices:
     ddb_storage_gb_month: float = 0.25
     ddb_free_gb: float = 25
     ddb_item_overhead_bytes: int = 100  # per item, and per copy in an index
+    ddb_ia_wru: float = 0.625 * 1.25 / 1e6
+    ddb_ia_rru: float = 0.125 * 1.25 / 1e6
+    ddb_ia_storage_gb_month: float = 0.10
     apigw_rest_request: float = 3.50 / 1e6
+    apigw_http_request: float = 1.00 / 1e6  # per 512 KB: webhooks are at most 256 KB
+    function_url_request: float = 0.0  # billed as the function's own invocation only
     sns_publish: float = 0.50 / 1e6
     sns_free_publishes: float = 1e6
     sns_email: float = 2.00 / 100_000
@@ -37,20 +44,28 @@ class Prices:
 class Usage:
     """Per-mention figures, measured by bench/bench_ops.py (or given by hand)."""
 
-    write_units: float  # WRU per mention: insert, labels, counters, alert marks
+    write_units: float  # WRU per mention: insert, index entry, labels, counters (alert marks apart)
     read_units: float  # RRU per mention in the pipeline
     digest_read_units: float  # RRU per mention for the daily digest's read of the day
     item_bytes: float  # the stored mention item (with labels), as DynamoDB sizes it
     index_bytes: float = 0.0  # the mention's GSI entry (keys only since the KEYS_ONLY projection)
     stream_ms: float = 2.0  # stream handler time per mention (Lambda-billed wall time)
     intake_ms: float = 10.0  # webhook or fetch handler time per mention
-    log_bytes: float = 600  # application log + EMF bytes per mention
+    log_bytes: float = 600  # application log + EMF bytes per mention, stream handler
+    webhook_log_bytes: float = 0.0  # application log + EMF bytes per webhook request
+    compressed_item_bytes: float = 0.0  # the item with long text compressed (0: not measured)
+    alert_write_units: float = 0.0  # WRU per urgent alert sent (its exactly-once marks)
 
 
 @dataclass(frozen=True)
 class Assumptions:
     days_per_month: int = 30
     retention_days: int = 90
+    # (share of mentions, days kept) per group of sources; empty: every mention kept retention_days.
+    retention_mix: tuple[tuple[float, int], ...] = ()
+    front_door: str = "rest"  # "rest" (API Gateway REST, what Chalice packages), "http" (HTTP API), "function_url"
+    table_class: str = "standard"  # or "standard_ia"
+    compress_long_text: bool = False
     memory_mb: int = 1024  # .chalice/config.json, stage prod
     stream_batch: int = 100
     stream_invocation_ms: float = 30.0  # per-invocation overhead of the stream handler
@@ -89,20 +104,34 @@ def monthly_cost(
         + a.digest_runs_per_month * a.digest_run_s
         + a.api_requests_per_month * a.api_request_ms / 1000
     )
-    stored_bytes = (
-        mentions_per_day * a.retention_days * (usage.item_bytes + usage.index_bytes + 2 * p.ddb_item_overhead_bytes)
+    item_bytes = (
+        usage.compressed_item_bytes if a.compress_long_text and usage.compressed_item_bytes else usage.item_bytes
     )
+    copies = 2 if usage.index_bytes else 1
+    kept_days = sum(share * days for share, days in a.retention_mix) if a.retention_mix else a.retention_days
+    stored_bytes = mentions_per_day * kept_days * (item_bytes + usage.index_bytes + copies * p.ddb_item_overhead_bytes)
     alerts = a.alerts_per_day * a.days_per_month
-    log_bytes = invocations * a.platform_log_bytes_per_invocation + m * usage.log_bytes
+    log_bytes = (
+        invocations * a.platform_log_bytes_per_invocation + m * usage.log_bytes + webhooks * usage.webhook_log_bytes
+    )
+    if a.table_class == "standard_ia":
+        wru, rru, storage_gb, free_gb = p.ddb_ia_wru, p.ddb_ia_rru, p.ddb_ia_storage_gb_month, 0.0
+    elif a.table_class == "standard":
+        wru, rru, storage_gb, free_gb = p.ddb_wru, p.ddb_rru, p.ddb_storage_gb_month, p.ddb_free_gb
+    else:
+        raise ValueError(f"table_class: {a.table_class!r} is not standard or standard_ia")
+    front_door = {"rest": p.apigw_rest_request, "http": p.apigw_http_request, "function_url": p.function_url_request}
+    if a.front_door not in front_door:
+        raise ValueError(f"front_door: {a.front_door!r} is not one of {', '.join(front_door)}")
     lines = {
         "lambda_requests": max(0.0, invocations - p.lambda_free_requests) * p.lambda_request,
         "lambda_compute": max(0.0, seconds * gb - p.lambda_free_gb_s) * p.lambda_gb_s_arm64,
-        "dynamodb_writes": m * usage.write_units * p.ddb_wru,
-        "dynamodb_reads": m * (usage.read_units + usage.digest_read_units) * p.ddb_rru,
-        "dynamodb_storage": max(0.0, stored_bytes / GB - p.ddb_free_gb) * p.ddb_storage_gb_month,
+        "dynamodb_writes": (m * usage.write_units + alerts * usage.alert_write_units) * wru,
+        "dynamodb_reads": m * (usage.read_units + usage.digest_read_units) * rru,
+        "dynamodb_storage": max(0.0, stored_bytes / GB - free_gb) * storage_gb,
         "dynamodb_streams": 0.0,  # GetRecords made by a Lambda trigger are free
         "eventbridge": 0.0,  # scheduled rules; 3,600 runs a month are far inside any free allowance
-        "api_gateway": (webhooks + a.api_requests_per_month) * p.apigw_rest_request,
+        "api_gateway": (webhooks + a.api_requests_per_month) * front_door[a.front_door],
         "sns_alerts": max(0.0, alerts - p.sns_free_publishes) * p.sns_publish
         + max(0.0, alerts * a.alert_email_subscribers - p.sns_free_emails) * p.sns_email,
         "ses_digests": a.days_per_month * a.watches * a.digest_recipients * p.ses_email,

@@ -8,13 +8,16 @@ route, a wrapper around the stream handler), as Lambda would bill it.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +100,33 @@ def post_all(
     return {"accepted": accepted, "statuses": statuses, "retries": retries}
 
 
+class SlackCapture:
+    """A stand-in Slack incoming webhook on 127.0.0.1: the urgent alerts of the run land here."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        capture = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                capture.messages.append(json.loads(body or b"{}"))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slack"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class HandlerClock:
     """Sums the time spent inside handlers, per kind, and the number of calls."""
 
@@ -138,20 +168,53 @@ def instrument(stack: Any, clock: HandlerClock) -> None:
 
 
 class StdoutBytes:
-    """Redirects file descriptor 1 (where Powertools writes log lines and EMF metrics) to a file, to count it."""
+    """Counts what goes to standard output (Powertools log lines and EMF metrics), by handler.
+
+    File descriptor 1 goes to a file (the total, and the terminal stays clean); ``sys.stdout`` and the
+    Powertools logger's stream go through a counter that tells the stream poller's thread (the stream
+    handler) from the others (the webhook handler).
+    """
 
     def __enter__(self) -> StdoutBytes:
         import sys
+
+        from chalicelib.observability import logger
 
         sys.stdout.flush()
         self._file = tempfile.TemporaryFile()
         self._saved = os.dup(1)
         os.dup2(self._file.fileno(), 1)
+        self.by_handler: dict[str, int] = {"stream": 0, "webhook": 0}
+        counter = self
+
+        class Counting:
+            def __init__(self, inner: Any) -> None:
+                self.inner = inner
+
+            def write(self, text: str) -> int:
+                kind = "stream" if threading.current_thread().name == "stream-poller" else "webhook"
+                counter.by_handler[kind] += len(text.encode("utf-8"))
+                return int(self.inner.write(text))
+
+            def flush(self) -> None:
+                self.inner.flush()
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self.inner, name)
+
+        self._stdout = sys.stdout
+        sys.stdout = Counting(sys.stdout)  # type: ignore[assignment]
+        self._handlers = [(h, h.stream) for h in logger.handlers if hasattr(h, "setStream")]
+        for handler, _ in self._handlers:
+            handler.setStream(sys.stdout)
         return self
 
     def __exit__(self, *exc: object) -> None:
         import sys
 
+        for handler, stream in self._handlers:
+            handler.setStream(stream)
+        sys.stdout = self._stdout
         sys.stdout.flush()
         os.dup2(self._saved, 1)
         os.close(self._saved)
@@ -173,7 +236,6 @@ def run_pipeline(
     Intake stops posting after ``budget_s`` seconds (the result says how many were sent), so that a
     slow machine still finishes in bounded time.
     """
-    from veille.cmd_demo import SlackCapture
     from veille.runtime.stack import LocalStack
 
     workdir = Path(tempfile.mkdtemp(prefix="veille-bench-"))
@@ -181,14 +243,18 @@ def run_pipeline(
     config_path.write_text(CONFIG, encoding="utf-8")
     slack = SlackCapture()
     env = {f"VEILLE_{name}": SECRET for name in SECRET_SETTINGS}
-    env.update({"VEILLE_SLACK_WEBHOOK_URL": slack.url, "POWERTOOLS_LOG_LEVEL": "INFO"})
+    # The prod stage's logging (.chalice/config.json): INFO, DEBUG for 1% of invocations.
+    env.update(
+        {"VEILLE_SLACK_WEBHOOK_URL": slack.url, "POWERTOOLS_LOG_LEVEL": "INFO", "POWERTOOLS_LOGGER_SAMPLE_RATE": "0.01"}
+    )
     saved_env = dict(os.environ)
     stack = LocalStack(
         port=0,
         table_name=f"veille-bench-{uuid.uuid4().hex[:8]}",
         config_path=config_path,
         run_schedules=False,
-        poll_interval=0.2,
+        # Lambda waits up to the mapping's batching window (app.py) to fill a batch of 100; so does the bench.
+        poll_interval=_batching_window_s(),
         extra_env=env,
         progress=lambda m: say(f"  {m}"),
     )
@@ -251,6 +317,7 @@ def run_pipeline(
             "stream_cpu_ms_per_mention": _per(clock.cpu_seconds, "stream", clock.records),
             "stream_invocations": clock.calls.get("stream", 0),
             "log_bytes": logs.bytes,
+            "log_bytes_by_handler": logs.by_handler,
             "item_bytes": sizes,
             "errors": stack.errors[:5],
         }
@@ -259,6 +326,17 @@ def run_pipeline(
         slack.close()
         os.environ.clear()
         os.environ.update(saved_env)
+
+
+def _batching_window_s() -> float:
+    """``maximum_batching_window_in_seconds`` of the deployed stream mapping, as app.py declares it."""
+    import ast
+
+    tree = ast.parse((Path(__file__).resolve().parents[2] / "app.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "maximum_batching_window_in_seconds":
+            return float(ast.literal_eval(node.value))
+    return 0.2
 
 
 def _quiet_http_log(stack: Any) -> None:
@@ -281,19 +359,36 @@ def _item_sizes(store: Any, ids: list[str]) -> dict[str, float]:
     assert index["Projection"]["ProjectionType"] in ("KEYS_ONLY", "ALL")
     keys_only = index["Projection"]["ProjectionType"] == "KEYS_ONLY"
     key_names = (schema.PK, schema.SK, schema.GSI1_PK, schema.GSI1_SK)
-    sizes, index_sizes = [], []
+    sizes, index_sizes, compressed = [], [], []
     for mention_id in ids:
         item = store.client.get_item(TableName=store.table_name, Key=_key(schema.mention_key(mention_id)))["Item"]
         sizes.append(item_size_bytes(item))
         index_sizes.append(item_size_bytes({k: item[k] for k in key_names}) if keys_only else sizes[-1])
+        compressed.append(item_size_bytes(_long_text_compressed(item)))
     mean = sum(sizes) / len(sizes) if sizes else 0.0
     index_mean = sum(index_sizes) / len(index_sizes) if index_sizes else 0.0
     return {
         "mean": round(mean, 1),
         "max": max(sizes, default=0),
         "index_mean": round(index_mean, 1),
+        "compressed_mean": round(sum(compressed) / len(compressed), 1) if compressed else 0.0,
+        "compress_over_bytes": COMPRESS_OVER,
         "sampled": len(sizes),
     }
+
+
+COMPRESS_OVER = 512  # modelled: a text longer than this stored zlib-compressed (binary); not implemented
+
+
+def _long_text_compressed(item: dict[str, Any]) -> dict[str, Any]:
+    """The item as it would be stored with its long text compressed (a model for the cost; the store does not)."""
+    import zlib
+
+    text = item.get("text", {}).get("S", "")
+    if len(text.encode()) <= COMPRESS_OVER:
+        return item
+    packed = zlib.compress(text.encode(), 9)
+    return {**item, "text": {"B": packed}} if len(packed) < len(text.encode()) else item
 
 
 def _key(key: dict[str, str]) -> dict[str, Any]:

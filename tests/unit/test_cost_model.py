@@ -53,3 +53,35 @@ def test_cheapest_saas_plan_is_the_cheapest_whose_quota_covers_the_volume() -> N
     plan = cheapest_saas(400)  # 12,000 a month
     assert plan is not None and plan["tool"] == "Awario Starter"
     assert cheapest_saas(1_000_000) is None  # 30M a month: no published plan
+
+
+def test_the_front_door_prices_webhooks_and_api_requests() -> None:
+    # 3M webhooks + 100k API requests a month at 1M mentions a day (10% through webhooks).
+    assert monthly_cost(1_000_000, USAGE, Assumptions(front_door="http"))["api_gateway"] == pytest.approx(3.10)
+    assert monthly_cost(1_000_000, USAGE, Assumptions(front_door="function_url"))["api_gateway"] == 0
+    with pytest.raises(ValueError, match="front_door"):
+        monthly_cost(1_000_000, USAGE, Assumptions(front_door="alb"))
+
+
+def test_standard_ia_stores_for_less_and_writes_for_more() -> None:
+    bill = monthly_cost(1_000_000, USAGE, Assumptions(table_class="standard_ia"))
+    # 180 GB at $0.10, no free allowance; writes and reads 25% dearer.
+    assert bill["dynamodb_storage"] == pytest.approx(18.0)
+    assert bill["dynamodb_writes"] == pytest.approx(37.5 * 1.25)
+    assert bill["dynamodb_reads"] == pytest.approx(2.8125 * 1.25, abs=1e-4)
+
+
+def test_retention_per_source_and_compression_shrink_what_is_stored() -> None:
+    # 10% kept 90 days, 90% kept 30 days: 36 days on average, 72 GB; 47 GB billed.
+    mix = Assumptions(retention_mix=((0.1, 90), (0.9, 30)))
+    assert monthly_cost(1_000_000, USAGE, mix)["dynamodb_storage"] == pytest.approx(11.75)
+    # Items of 600 B instead of 900 (the index entry unchanged): 1M x 90 x (600 + 900 + 200) = 153 GB; 128 billed.
+    small = Usage(**{**USAGE.__dict__, "compressed_item_bytes": 600})
+    assert monthly_cost(1_000_000, small, Assumptions(compress_long_text=True))["dynamodb_storage"] == pytest.approx(32)
+    assert monthly_cost(1_000_000, small)["dynamodb_storage"] == pytest.approx(38.75)  # off unless assumed
+
+
+def test_webhook_log_bytes_count_once_per_webhook_request() -> None:
+    chatty = Usage(**{**USAGE.__dict__, "webhook_log_bytes": 1000})
+    extra = monthly_cost(1_000_000, chatty)["cloudwatch_logs"] - monthly_cost(1_000_000, USAGE)["cloudwatch_logs"]
+    assert extra == pytest.approx(3_000_000 * 1000 / 1e9 * 0.50, abs=1e-3)  # 3 GB more, all billed

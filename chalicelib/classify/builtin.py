@@ -261,6 +261,7 @@ class BuiltinClassifier:
         self._use_encoder = use_encoder
         self._encoder: Encoder | None = None
         self.encoder_error: str | None = None if use_encoder else "disabled"
+        self.last_vectors: Any = None  # the encoder's vectors of the last batch, row i for item i; None without it
 
     @property
     def encoder(self) -> Encoder | None:
@@ -283,11 +284,16 @@ class BuiltinClassifier:
         ]
 
     def _encode(self, items: Sequence[ClassifyInput]) -> dict[str, Any] | None:
+        self.last_vectors = None
         encoder = self.encoder
         if encoder is None or not items:
             return None
         try:
-            return encoder.probabilities(encoder.vectors([item.text for item in items]))
+            vectors = encoder.vectors([item.text for item in items])
+            probabilities = encoder.probabilities(vectors)
+            # Kept for the stream's per-watch corrections, which compare the same vectors (no second pass).
+            self.last_vectors = vectors
+            return probabilities
         except Exception as exc:  # noqa: BLE001 - any encoder failure leaves the n-gram model to answer
             logging.getLogger(__name__).warning("encoder failed on a batch, n-gram model alone: %r", exc)
             return None

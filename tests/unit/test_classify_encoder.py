@@ -126,3 +126,13 @@ def test_why_names_content_words_only():
                 continue
             for w in words:
                 assert not w.startswith("len:") and w.lower().removeprefix("not ") not in STOPWORDS, (text, flag, w)
+
+
+def test_the_last_batch_vectors_are_kept_for_the_corrections():
+    clf = BuiltinClassifier()
+    clf.classify([ClassifyInput(id=str(i), text=t) for i, t in enumerate(FIXED)])
+    np.testing.assert_allclose(clf.last_vectors[:, :6], FIRST_DIMS, atol=2e-3)
+    BuiltinClassifier(use_encoder=False).classify([ClassifyInput(id="x", text="ok")])
+    clf._encoder = _BrokenEncoder()  # type: ignore[assignment]
+    clf.classify([ClassifyInput(id="x", text="ok")])
+    assert clf.last_vectors is None

@@ -87,7 +87,7 @@ def process_stream(
 
     # Classify the whole batch at once (fast path); a record whose batch step failed is redone alone.
     # Then each watch's corrections shift the labels of mentions like the ones a person corrected.
-    learner = Learner(store)
+    learner = Learner(store, classifier)
     precomputed: dict[str, dict[str, Any]] = {}
     try:
         mentions = [m for m in (_safe_mention(DynamoDBRecord(r)) for r in event.get("Records", [])) if m]

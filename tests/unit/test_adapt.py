@@ -10,7 +10,9 @@ import numpy as np
 from chalicelib.classify.adapt import (
     MAX_CORRECTIONS,
     Correction,
+    Example,
     WatchCorrections,
+    WatchHead,
     adapt_batch,
     decode_vector,
     describe,
@@ -130,3 +132,101 @@ def test_a_full_watch_costs_a_few_milliseconds_per_mention() -> None:
     adapt_batch(texts, corrections)
     per_mention_ms = (time.perf_counter() - started) * 1000 / len(texts)
     assert per_mention_ms < 20  # ~1 ms measured; generous for a loaded CI machine
+
+
+# -- the watch's head: a residual model fitted on the corrections, on top of the shipped model ----------------
+
+OTHER = dict(COMPLAINT, complaint=False, kind="other", why={})
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+def requests(n: int, start: int = 0) -> list[Correction]:
+    """n founder corrections: what the shipped model called other is a feature request, in this watch."""
+    return [
+        Correction(f"r{i}", f"please add export number {i}", {"kind": "feature_request", "complaint": False}, DAY)
+        for i in range(start, start + n)
+    ]
+
+
+def test_a_watch_head_learns_a_bias_its_corrections_show_and_says_why() -> None:
+    made = requests(12)
+    head = WatchHead.fit("kanbo", [Example(OTHER, dict(c.labels)) for c in made], use_vectors=False)
+    corrections = WatchCorrections("kanbo", made)
+    # not a near-repeat of any correction: the head, not an override, changes it
+    [out] = adapt_batch([("kanbo", OTHER, "the calendar should sync with outlook")], corrections, head=head)
+    assert (out["kind"], out["complaint"]) == ("feature_request", False)
+    assert out["why"]["kind"][0].startswith("like the mention you marked a feature request on 3 Dec")
+    assert out["adapted"]["kind"].startswith("r")
+    # a label the corrections never disagreed on is left as the shipped model said
+    assert out["sentiment"] == OTHER["sentiment"] and "sentiment" not in head.weights
+
+
+def test_one_correction_shifts_only_what_it_shows() -> None:
+    rng = np.random.default_rng(3)
+    shown = unit(rng.normal(size=512))
+    head = WatchHead.fit(
+        "kanbo",
+        [Example(COMPLAINT, {"kind": "feature_request", "complaint": False}, shown)],
+        use_vectors=True,
+    )
+    others = np.vstack([unit(rng.normal(size=512)) for _ in range(50)])
+    assert head.predict([COMPLAINT] * 50, others) == [{}] * 50  # one correction moves nothing else
+
+
+def test_agreeing_examples_fit_nothing_and_change_nothing() -> None:
+    head = WatchHead.fit("kanbo", [Example(OTHER, {"kind": "other", "complaint": False})] * 20, use_vectors=False)
+    assert head.weights == {}
+    assert head.predict([OTHER, COMPLAINT]) == [{}, {}]
+
+
+def test_a_watch_head_never_acts_on_another_watch() -> None:
+    made = requests(12)
+    head = WatchHead.fit("kanbo", [Example(OTHER, dict(c.labels)) for c in made], use_vectors=False)
+    [mine] = adapt_batch([("kanbo", OTHER, "a gantt view would help")], WatchCorrections("kanbo", made), head=head)
+    [theirs] = adapt_batch([("taskly", OTHER, "a gantt view would help")], WatchCorrections("kanbo", made), head=head)
+    assert mine["kind"] == "feature_request"
+    assert theirs == OTHER
+    # nor through another watch's corrections
+    [alone] = adapt_batch([("taskly", OTHER, "a gantt view would help")], WatchCorrections("taskly", []), head=head)
+    assert alone == OTHER
+
+
+def test_removed_corrections_stop_acting_once_the_head_is_refitted() -> None:
+    made = requests(12)
+    head = WatchHead.fit("kanbo", [Example(OTHER, dict(c.labels)) for c in made], use_vectors=False)
+    assert head.predict([OTHER]) == [{"kind": "feature_request"}]
+    kept = made[:1]  # the founder withdrew eleven of them
+    refitted = WatchHead.fit("kanbo", [Example(OTHER, dict(c.labels)) for c in kept], use_vectors=False)
+    assert refitted.predict([OTHER]) == [{}]
+    [out] = adapt_batch([("kanbo", OTHER, "a gantt view would help")], WatchCorrections("kanbo", kept), head=refitted)
+    assert out == OTHER
+
+
+def test_a_head_fitted_without_vectors_is_not_used_on_vectors() -> None:
+    made = requests(12)
+    head = WatchHead.fit("kanbo", [Example(OTHER, dict(c.labels)) for c in made], use_vectors=False)
+    vecs = np.vstack([unit(np.ones(512))])
+    [out] = adapt_batch([("kanbo", OTHER, "a gantt view would help")], WatchCorrections("kanbo", made), vecs, head)
+    assert out == OTHER
+
+
+def test_a_full_watch_head_fits_in_well_under_a_second() -> None:
+    rng = np.random.default_rng(5)
+    kinds = ("complaint", "feature_request", "question")
+    examples = [
+        Example(
+            dict(OTHER, kind=kinds[i % 3]),
+            {"kind": kinds[(i + 1) % 3], "sentiment": "neutral"},
+            unit(rng.normal(size=512)),
+        )
+        for i in range(MAX_CORRECTIONS)
+    ]
+    head = WatchHead.fit("kanbo", examples, use_vectors=True)
+    assert set(head.weights) == {"kind", "sentiment"} and head.weights["kind"].shape == (5, 513)
+    assert head.fit_ms < 2_000  # ~150 ms measured; generous for a loaded CI machine
+    started = time.perf_counter()
+    head.predict([OTHER] * 100, np.vstack([unit(rng.normal(size=512)) for _ in range(100)]))
+    assert (time.perf_counter() - started) * 1000 / 100 < 5

@@ -7,9 +7,9 @@ corrections, once per set of corrections and tier, and keeps it in this containe
 model's own labels of each corrected text are recomputed for the fit (from the stored vectors on the
 encoder tier, so without encoding again). Cost per batch: one GetItem per watch in
 the batch (the set's version token, 0.5 read unit); the corrections themselves are queried only when that
-token changed since this container last read them. Where a watch has corrections, its mentions are
-encoded once more (the classifier does not hand out its vectors), and a correction without a vector gets
-one here, stored for the other containers.
+token changed since this container last read them. Where a watch has corrections, its mentions' vectors
+are the ones the classifier just computed (``BuiltinClassifier.last_vectors``: no second encoder pass), and
+a correction without a vector gets one here, stored for the other containers.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ class Learner:
         self.classifier = classifier if hasattr(classifier, "classify_one") else None
         self._batch: dict[str, WatchCorrections] = {}
         self._versions: dict[str, str | None] = {}
+        self._batch_rows: dict[str, Any] = {}  # mention id -> the classifier's vector of it, this batch
 
     def corrections_of(self, watch: str) -> WatchCorrections:
         hit = self._batch.get(watch)
@@ -156,6 +157,11 @@ class Learner:
             if m.id in labels and m.watch:
                 by_watch[m.watch].append(m)
         changed = 0
+        # The classifier's own vectors of this batch (row i for mentions[i]), when it just classified it.
+        last = getattr(self.classifier, "last_vectors", None)
+        self._batch_rows = (
+            {m.id: last[i] for i, m in enumerate(mentions)} if last is not None and len(last) == len(mentions) else {}
+        )
         for watch, group in by_watch.items():
             corrections = self.corrections_of(watch)
             if not len(corrections):
@@ -205,4 +211,9 @@ class Learner:
             new = {c.mention_id: encode_vector(v) for c, v in zip(missing, vecs, strict=True)}
             corrections.set_vectors(new, PACKAGE_VERSION)
             self.store.set_correction_vectors(watch, new, PACKAGE_VERSION)
+        rows = self._batch_rows
+        if all(m.id in rows for m in group):
+            import numpy as np
+
+            return np.vstack([rows[m.id] for m in group])  # no second encoder pass
         return encoder.vectors([texts[m.id] for m in group])

@@ -230,3 +230,31 @@ def test_a_full_watch_head_fits_in_well_under_a_second() -> None:
     started = time.perf_counter()
     head.predict([OTHER] * 100, np.vstack([unit(rng.normal(size=512)) for _ in range(100)]))
     assert (time.perf_counter() - started) * 1000 / 100 < 5
+
+
+def test_the_stream_reuses_the_classifiers_vectors_instead_of_encoding_again(monkeypatch):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from chalicelib.classify import encoder as encoder_module
+    from chalicelib.pipeline.learn import Learner
+
+    class Corrections:
+        def missing_vectors(self, version):
+            return []
+
+    rows = np.eye(3, 512, dtype=np.float32)
+    classifier = SimpleNamespace(classify_one=None, last_vectors=rows)
+    learner = Learner(store=None, classifier=classifier)
+    mentions = [SimpleNamespace(id=f"m{i}", watch="w") for i in range(3)]
+    learner._batch_rows = {m.id: rows[i] for i, m in enumerate(mentions)}
+
+    class NoEncoding:
+        def vectors(self, texts):
+            raise AssertionError("encoded a second time")
+
+    monkeypatch.setattr(encoder_module, "bare_encoder", lambda: NoEncoding())
+    labels = {m.id: {"backend": "builtin+encoder"} for m in mentions}
+    got = learner._vectors("w", Corrections(), mentions[1:], labels, {m.id: "t" for m in mentions})
+    np.testing.assert_array_equal(got, rows[1:])

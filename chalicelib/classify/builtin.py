@@ -346,6 +346,7 @@ class BuiltinClassifier:
         matched = rules.matched_cues(tokens, lowered)
         found = [c for c in rules.CUES if any(c == cue for cue, _ in matched)]
         phrases = list(dict.fromkeys(words for _, words in matched))
+        phrases = [p for p in phrases if not any(p != q and p in q for q in phrases)]  # "cant log" in "cant login"
         if found and flags["spam"] and scores["spam"] < 0.9:
             flags["spam"] = False  # "I'm cancelling my subscription" is a customer, not an SMS blast
             why.pop("spam", None)

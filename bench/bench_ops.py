@@ -140,9 +140,6 @@ def scenarios(usage: cost.Usage, pm: dict[str, float], pipeline: dict[str, Any])
     """(name, usage, assumptions) of each sensitivity of the README."""
     A = cost.Assumptions
     local = replace(usage, stream_ms=pipeline["stream_ms_per_mention"], intake_ms=pipeline["webhook_ms_per_request"])
-    # The redesign (bench/README.md): insert 1 + labelled item 1, no index entry, no label update; counters
-    # as measured. Projected from the measured parts, not measured.
-    redesign = replace(usage, write_units=round(2.0 + pm["counter_write_units"], 3), index_bytes=0.0)
     cheap = A(front_door="http", retention_mix=RETENTION_MIX, compress_long_text=True)
     return [
         ("all mentions through webhooks", usage, A(webhook_fraction=1.0)),
@@ -157,8 +154,7 @@ def scenarios(usage: cost.Usage, pm: dict[str, float], pipeline: dict[str, Any])
         ),
         ("retention per source (posts 30 days, forms and reviews 90)", usage, A(retention_mix=RETENTION_MIX)),
         ("HTTP API + retention per source + compression", usage, cheap),
-        (f"the redesign, projected ({redesign.write_units} WRU/mention)", redesign, A()),
-        ("the redesign + HTTP API + retention per source + compression", redesign, cheap),
+        ("HTTP API + retention per source", usage, A(front_door="http", retention_mix=RETENTION_MIX)),
     ]
 
 
@@ -178,7 +174,8 @@ def usage_from(pipeline: dict[str, Any]) -> tuple[cost.Usage, dict[str, float]]:
     per_mention = {
         "write_units": round(writes / n, 3),
         "write_units_without_alert_marks": round((writes - alert_units) / n, 3),
-        "mention_write_units": round(by_kind.get("MENTION", 0.0) / n, 3),
+        # the insert (MENTION#<id>) and the labelled item the listing reads (WATCH#<watch>#<day>)
+        "mention_write_units": round((by_kind.get("MENTION", 0.0) + by_kind.get("WATCH", 0.0)) / n, 3),
         "counter_write_units": round(by_kind.get("COUNT", 0.0) / n, 3),
         "alert_write_units_per_alert": round(alert_units / alerts, 2),
         "stream_log_bytes": round(logs.get("stream", 0) / n, 1),
@@ -196,8 +193,9 @@ def usage_from(pipeline: dict[str, Any]) -> tuple[cost.Usage, dict[str, float]]:
         alert_write_units=per_mention["alert_write_units_per_alert"],
         read_units=per_mention["read_units"],
         digest_read_units=per_mention["digest_read_units"],
-        item_bytes=pipeline["item_bytes"]["mean"],
-        index_bytes=pipeline["item_bytes"].get("index_mean", pipeline["item_bytes"]["mean"]),
+        item_bytes=pipeline["item_bytes"]["mean"] + pipeline["item_bytes"].get("insert_mean", 0.0),
+        index_bytes=pipeline["item_bytes"].get("index_mean", 0.0),
+        stored_items=2 if pipeline["item_bytes"].get("insert_mean") else 1,
         stream_ms=per_mention["stream_ms_modelled"],
         intake_ms=per_mention["intake_ms_modelled"],
         log_bytes=per_mention["stream_log_bytes"] if logs else per_mention["log_bytes"],
@@ -218,9 +216,10 @@ def _write_units_line(r: dict[str, Any]) -> str:
     by_kind = cap.get("write_units_by_kind", {})
     parts = ", ".join(f"{k} {v / n:.3f}" for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1]))
     return (
-        f"Write units per mention, by item: {parts}. The mention item takes {pm['mention_write_units']}: its "
-        "insert (1), its keys-only index entry (1) and the label update (1, or 2 when the labelled item passes "
-        f"1 KB). Urgent-alert marks cost {pm['alert_write_units_per_alert']} WRU per alert; this corpus sent "
+        f"Write units per mention, by item: {parts}. The mention takes {pm['mention_write_units']}: its insert "
+        "(MENTION, the dedupe record: 1) and the labelled item the day listing reads (WATCH, written once by the "
+        "stream: 1, or 2 past 1 KB); no index entry, no label update. "
+        f"Urgent-alert marks cost {pm['alert_write_units_per_alert']} WRU per alert; this corpus sent "
         f"{p['alerts_posted']:,} urgent alerts for {n:,} mentions, so the bill counts them per alert "
         f"(Assumptions.alerts_per_day) and the mentions at {pm['write_units_without_alert_marks']} WRU each. "
         "Hourly crisis counters are counted once per watch, hour and stream batch (batches filled as Lambda "
@@ -272,7 +271,8 @@ def write_readme(r: dict[str, Any]) -> None:
         _write_units_line(r),
         "",
         "Monthly AWS bill (arm64, always-free allowances only) from the measured units, item size "
-        f"({p['item_bytes']['mean']:.0f} B + {p['item_bytes'].get('index_mean', 0):.0f} B of GSI entry), "
+        f"(listed item {p['item_bytes']['mean']:.0f} B + insert {p['item_bytes'].get('insert_mean', 0):.0f} B, "
+        "no index), "
         f"log bytes (stream {pm.get('stream_log_bytes', pm['log_bytes']):.0f} B/mention, webhook "
         f"{pm.get('webhook_log_bytes', 0):.0f} B/request) and "
         f"Lambda time modelled as measured CPU + {AWS_DDB_CALL_MS:.0f} ms per DynamoDB call "

@@ -1,4 +1,5 @@
-"""``veille``: the local handle on everything (serve, demo, fetch, match, sources, classify, digest, corrections)."""
+"""``veille``: the local handle on everything (serve, demo, fetch, match, sources, classify, digest, corrections,
+migrate-store)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("serve", "demo", "fetch", "match", "sources", "classify", "digest", "corrections")
+COMMANDS = ("serve", "demo", "fetch", "match", "sources", "classify", "digest", "corrections", "migrate_store")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,16 +44,17 @@ class Prices:
 class Usage:
     """Per-mention figures, measured by bench/bench_ops.py (or given by hand)."""
 
-    write_units: float  # WRU per mention: insert, index entry, labels, counters (alert marks apart)
+    write_units: float  # WRU per mention: insert, labelled item, counters (alert marks apart)
     read_units: float  # RRU per mention in the pipeline
     digest_read_units: float  # RRU per mention for the daily digest's read of the day
-    item_bytes: float  # the stored mention item (with labels), as DynamoDB sizes it
-    index_bytes: float = 0.0  # the mention's GSI entry (keys only since the KEYS_ONLY projection)
+    item_bytes: float  # the stored mention items (with labels), summed, as DynamoDB sizes them
+    index_bytes: float = 0.0  # the mention's GSI entry, if the layout has one (the earlier layout did)
+    stored_items: int = 1  # items per mention (each with DynamoDB's per-item overhead): the insert and listed item
     stream_ms: float = 2.0  # stream handler time per mention (Lambda-billed wall time)
     intake_ms: float = 10.0  # webhook or fetch handler time per mention
     log_bytes: float = 600  # application log + EMF bytes per mention, stream handler
     webhook_log_bytes: float = 0.0  # application log + EMF bytes per webhook request
-    compressed_item_bytes: float = 0.0  # the item with long text compressed (0: not measured)
+    compressed_item_bytes: float = 0.0  # item_bytes with long text compressed (0: not measured)
     alert_write_units: float = 0.0  # WRU per urgent alert sent (its exactly-once marks)
 
 
@@ -107,7 +108,7 @@ def monthly_cost(
     item_bytes = (
         usage.compressed_item_bytes if a.compress_long_text and usage.compressed_item_bytes else usage.item_bytes
     )
-    copies = 2 if usage.index_bytes else 1
+    copies = usage.stored_items + (1 if usage.index_bytes else 0)
     kept_days = sum(share * days for share, days in a.retention_mix) if a.retention_mix else a.retention_days
     stored_bytes = mentions_per_day * kept_days * (item_bytes + usage.index_bytes + copies * p.ddb_item_overhead_bytes)
     alerts = a.alerts_per_day * a.days_per_month

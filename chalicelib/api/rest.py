@@ -350,12 +350,7 @@ def _index_key(mention: Mention) -> str:
 def _start_key(watch: str, day: date, index_key: str) -> dict[str, Any]:
     from chalicelib.store import schema
 
-    mention = index_key.rpartition("#")[2]
-    return {
-        **schema.mention_key(mention),
-        schema.GSI1_PK: schema.watch_day_key(watch, day.isoformat()),
-        schema.GSI1_SK: index_key,
-    }
+    return {schema.PK: schema.watch_day_key(watch, day.isoformat()), schema.SK: index_key}
 
 
 def _window(since: date | None, until: date | None, today: date) -> list[date]:

@@ -1,8 +1,9 @@
 """The stream handler's body: classify each newly inserted mention, once.
 
-Only INSERTs of mention items are processed (the event filter in infra says the same, and the
-label update is a MODIFY, so the function never triggers itself). Labels are written with one
-conditional update: a redelivered record finds them there and redoes no side effect. A record that
+Only INSERTs of mention items (``sk == "MENTION"``) are processed (the event filter in infra says the same;
+the labelled mention goes to another key, so the function never triggers itself). The labelled mention is
+written once, with a conditional put, into the item the day listing reads: a redelivered record finds it there
+and redoes no side effect. A record that
 fails is reported as a batch item failure; the others of the batch still complete. Logs: one INFO line per
 batch (its counts), a DEBUG line per mention (on for a sample of invocations in production,
 ``POWERTOOLS_LOGGER_SAMPLE_RATE``).
@@ -110,7 +111,7 @@ def process_stream(
             alone = classify_mentions([mention], classifier)
             _adapt(learner, [mention], alone)
             labels = alone[mention.id]
-        first_time = store.set_labels(mention.id, labels)
+        first_time = store.set_labels(mention.id, labels, mention)
         if first_time:
             metrics.add_metric(name="MentionsClassified", unit="Count", value=1)
         counts["labelled" if first_time else "redelivered"] += 1

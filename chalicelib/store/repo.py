@@ -30,7 +30,6 @@ SERVER_ERROR_CODES = {"InternalServerError", "ServiceUnavailable"}
 STORE_ATTEMPTS = 3
 STORE_BACKOFF_S = 0.1
 BATCH_WRITE_MAX = 25
-BATCH_GET_MAX = 100
 
 
 class TransientStorageError(StorageError):
@@ -87,15 +86,28 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def mention_to_item(mention: Mention) -> dict[str, Any]:
+    """The insert: the dedupe record keyed by id, with everything the classifier and the listed item need."""
     item = mention.model_dump(mode="json", exclude_none=True)
     item.update(schema.mention_key(mention.id))
-    item[schema.GSI1_PK] = schema.watch_day_key(mention.watch, mention.day)
-    item[schema.GSI1_SK] = f"{mention.created_at.isoformat()}#{mention.id}"
     return item
 
 
+def listed_key_of(mention: Mention) -> dict[str, str]:
+    return schema.listed_key(mention.watch, mention.day, mention.created_at.isoformat(), mention.id)
+
+
+def listed_item(mention: Mention) -> dict[str, Any]:
+    """The labelled mention under its watch and day: the item the listing reads and triage updates."""
+    item = mention.model_dump(mode="json", exclude_none=True)
+    item.update(listed_key_of(mention))
+    return item
+
+
+_KEY_ATTRIBUTES = (schema.PK, schema.SK, schema.LEGACY_GSI1_PK, schema.LEGACY_GSI1_SK)
+
+
 def item_to_mention(item: dict[str, Any]) -> Mention:
-    data = {k: v for k, v in item.items() if k not in (schema.PK, schema.SK, schema.GSI1_PK, schema.GSI1_SK)}
+    data = {k: v for k, v in item.items() if k not in _KEY_ATTRIBUTES}
     return Mention.model_validate(data)
 
 
@@ -225,25 +237,64 @@ class Store:
         """Store each mention once; return those that were new."""
         return [m for m in mentions if self.put_mention(m)]
 
-    def get_mention(self, mention_id: str) -> Mention | None:
+    def put_listed(self, mentions: Iterable[Mention]) -> list[Mention]:
+        """Store each new mention as intake and the stream together leave it: the insert, then the listed item
+        with the mention's own labels, status and note (seeding a demo or a test inbox); return the new ones."""
+        new = []
+        for mention in mentions:
+            if self.put_mention(mention):
+                self._put_if_absent(listed_item(mention))
+                new.append(mention)
+        return new
+
+    def _inserted(self, mention_id: str) -> Mention | None:
+        """The insert (dedupe record) of an id: what the stream classified, and where its listed item is."""
         answer = self._call("get_item", Key=serialize(schema.mention_key(mention_id)))
         item = answer.get("Item")
         return item_to_mention(deserialize(item)) if item else None
 
-    def set_labels(self, mention_id: str, labels: dict[str, Any]) -> bool:
-        """Write the classifier's labels once; a redelivered record changes nothing (returns False)."""
+    def _listed(self, mention: Mention) -> Mention | None:
+        answer = self._call("get_item", Key=serialize(listed_key_of(mention)))
+        item = answer.get("Item")
+        return item_to_mention(deserialize(item)) if item else None
+
+    def get_mention(self, mention_id: str) -> Mention | None:
+        """The mention as listed (labelled, triaged); before the stream has labelled it, as inserted.
+
+        Two GetItems: the insert, keyed by id, says which watch and day list it.
+        """
+        inserted = self._inserted(mention_id)
+        if inserted is None:
+            return None
+        return self._listed(inserted) or inserted
+
+    def set_labels(self, mention_id: str, labels: dict[str, Any], mention: Mention | None = None) -> bool:
+        """Write the labelled mention once, into the item the day listing reads; a redelivered record changes
+        nothing (returns False). ``mention`` is the insert as the stream record carries it (without it, it is
+        read by id). One conditional PutItem; only when triage reached the mention before its labels (the
+        listed item exists, unlabelled) are the labels set into it instead."""
         from botocore.exceptions import ClientError
 
+        if mention is None:
+            mention = self._inserted(mention_id)
+            if mention is None:
+                return False
+        item = listed_item(mention.model_copy(update={"labels": labels}))
+        try:
+            self._call("put_item", Item=serialize(item), ConditionExpression="attribute_not_exists(pk)")
+            return True
+        except ClientError:
+            pass
         try:
             self._call(
                 "update_item",
-                Key=serialize(schema.mention_key(mention_id)),
+                Key=serialize(listed_key_of(mention)),
                 UpdateExpression="SET labels = :l",
                 ConditionExpression="attribute_exists(pk) AND attribute_not_exists(labels)",
                 ExpressionAttributeValues=serialize({":l": labels}),
             )
         except ClientError:
-            return False
+            return False  # labelled already: a redelivery
         return True
 
     def update_mention(
@@ -255,23 +306,27 @@ class Store:
         corrections: dict[str, Any] | None = None,
         clear_corrections: bool = False,
     ) -> Mention | None:
-        """Triage: change status, note or label corrections (``clear_corrections`` removes them all); None if
-        the mention does not exist."""
+        """Triage: change status, note or label corrections (``clear_corrections`` removes them all) of the listed
+        mention; None if the mention does not exist. The insert is read for the listed item's key and never
+        written."""
         from botocore.exceptions import ClientError
 
+        inserted = self._inserted(mention_id)
+        if inserted is None:
+            return None
         sets: list[str] = []
         values: dict[str, Any] = {}
+        now = utcnow()
         if status is not None:
-            now = utcnow().isoformat()
             sets += [
                 "#status = :status",
                 "status_changed_at = :now",
                 "history = list_append(if_not_exists(history, :no_history), :change)",
             ]
             values[":status"] = status
-            values[":now"] = now
+            values[":now"] = now.isoformat()
             values[":no_history"] = []
-            values[":change"] = [{"status": status, "at": now}]
+            values[":change"] = [{"status": status, "at": now.isoformat()}]
         if note is not None:
             sets.append("note = :note")
             values[":note"] = note
@@ -279,10 +334,10 @@ class Store:
             sets.append("corrections = :corrections")
             values[":corrections"] = corrections
         if not sets and not clear_corrections:
-            return self.get_mention(mention_id)
+            return self._listed(inserted) or inserted
         expression = ("SET " + ", ".join(sets) if sets else "") + (" REMOVE corrections" if clear_corrections else "")
         kwargs: dict[str, Any] = {
-            "Key": serialize(schema.mention_key(mention_id)),
+            "Key": serialize(listed_key_of(inserted)),
             "UpdateExpression": expression.strip(),
             "ConditionExpression": "attribute_exists(pk)",
             "ReturnValues": "ALL_NEW",
@@ -291,11 +346,34 @@ class Store:
             kwargs["ExpressionAttributeValues"] = serialize(values)
         if status is not None:
             kwargs["ExpressionAttributeNames"] = {"#status": "status"}
-        try:
-            answer = self._call("update_item", **kwargs)
-        except ClientError:
-            return None
-        return item_to_mention(deserialize(answer["Attributes"]))
+        for _ in range(2):
+            try:
+                answer = self._call("update_item", **kwargs)
+                return item_to_mention(deserialize(answer["Attributes"]))
+            except ClientError:
+                pass
+            # Triage before the stream labelled it: the listed item starts from the insert, unlabelled (the
+            # stream then sets only the labels); a race with the stream's put sends us back to the update.
+            changed: dict[str, Any] = {}
+            if status is not None:
+                changed.update(
+                    status=status,
+                    status_changed_at=now,
+                    history=[*inserted.history, {"status": status, "at": now}],
+                )
+            if note is not None:
+                changed["note"] = note
+            if corrections is not None or clear_corrections:
+                changed["corrections"] = corrections
+            first = Mention.model_validate({**inserted.model_dump(), "labels": None, **changed})
+            try:
+                self._call(
+                    "put_item", Item=serialize(listed_item(first)), ConditionExpression="attribute_not_exists(pk)"
+                )
+                return first
+            except ClientError:
+                continue
+        return None
 
     def mentions_of_day(
         self,
@@ -306,14 +384,10 @@ class Store:
         start_key: dict[str, Any] | None = None,
         newest_first: bool = True,
     ) -> tuple[list[Mention], dict[str, Any] | None]:
-        """One page of a watch's mentions created on a UTC day (GSI query, no Scan).
-
-        The index holds keys only (a label or triage update then never writes it: one write unit
-        saved per mention), so the page's items are read with BatchGetItem, in the index's order.
-        """
+        """One page of a watch's labelled mentions created on a UTC day: one Query of the day's partition (no
+        index, no Scan); ``start_key`` is the table key of the last mention of the previous page."""
         kwargs: dict[str, Any] = {
-            "IndexName": schema.GSI1,
-            "KeyConditionExpression": "gsi1pk = :pk",
+            "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": serialize({":pk": schema.watch_day_key(watch, day)}),
             "ScanIndexForward": not newest_first,
         }
@@ -322,30 +396,9 @@ class Store:
         if start_key:
             kwargs["ExclusiveStartKey"] = serialize(start_key)
         answer = self._call("query", **kwargs)
-        keys = [{schema.PK: i[schema.PK], schema.SK: i[schema.SK]} for i in answer.get("Items", [])]
-        items = self._batch_get(keys)
-        # An item may have expired (TTL) between the query and the read: it is simply left out.
-        mentions = [item_to_mention(items[k[schema.PK]["S"]]) for k in keys if k[schema.PK]["S"] in items]
+        mentions = [item_to_mention(deserialize(i)) for i in answer.get("Items", [])]
         last = answer.get("LastEvaluatedKey")
         return mentions, (deserialize(last) if last else None)
-
-    def _batch_get(self, keys: list[dict[str, Any]], max_rounds: int = 8) -> dict[str, dict[str, Any]]:
-        """Items by ``pk`` for DynamoDB-typed keys, 100 per call, unprocessed keys retried with backoff."""
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(keys), BATCH_GET_MAX):
-            pending: list[dict[str, Any]] = keys[start : start + BATCH_GET_MAX]
-            for round_ in range(max_rounds):
-                answer = self._call("batch_get_item", RequestItems={self.table_name: {"Keys": pending}})
-                for raw in answer.get("Responses", {}).get(self.table_name, []):
-                    item = deserialize(raw)
-                    found[item[schema.PK]] = item
-                pending = answer.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
-                if not pending:
-                    break
-                time.sleep(min(0.05 * 2**round_, 2.0))
-            if pending:
-                raise ThrottledError(f"{len(pending)} mentions still unread after {max_rounds} rounds; try again")
-        return found
 
     def iter_mentions(self, watch: str, days: Iterable[str]) -> Iterator[Mention]:
         """Every mention of a watch on the given UTC days, newest day first as given."""

@@ -1,14 +1,20 @@
 """The single table's schema, defined once for the local runtime and for infra/ (CDK).
 
 Item kinds (``pk`` / ``sk``):
-- mention:        ``MENTION#<id>`` / ``MENTION``   (+ ``gsi1pk`` = ``WATCH#<watch>#<day>``, ``gsi1sk`` = ``<iso>#<id>``)
+- mention insert: ``MENTION#<id>`` / ``MENTION``   (the dedupe record: intake's conditional put, what the stream
+                  classifies; it keeps ``watch`` and ``created_at``, so the id finds the listed item below)
+- listed mention: ``WATCH#<watch>#<day>`` / ``<created_at iso>#<id>`` (written once by the stream, labelled; what
+                  the day listing queries, what triage updates)
 - cursor:         ``CURSOR#<watch>#<source>`` / ``CURSOR``
 - source health:  ``HEALTH`` / ``<watch>#<source>``
 - once-only mark: ``ONCE#<kind>#<key>`` / ``ONCE``   (alerts, digests: a conditional put makes them exactly-once)
 - hourly counter: ``COUNT#<watch>#<name>`` / ``<YYYY-MM-DDTHH>``
 - correction:     ``CORRECTIONS#<watch>`` / ``C#<mention id>`` (text, labels, at, vector; a removed one is a
                   tombstone with ``removed_at``) and ``CORRECTIONS#<watch>`` / ``VERSION`` (changes with the set)
-Streams carry NEW_IMAGE; only mention INSERTs are processed (``sk == "MENTION"``).
+Streams carry NEW_IMAGE; only mention INSERTs are processed (``sk == "MENTION"``): the listed mention's INSERT has
+another ``sk``, so the stream function never triggers itself. No secondary index: a mention costs two writes (the
+insert, the labelled listed item). Tables of the earlier layout (a ``by-watch-day`` index over ``gsi1pk``/``gsi1sk``
+on the insert, labels written into it) are moved by ``veille migrate-store`` (chalicelib/store/migrate.py).
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from typing import Any
 
 PK = "pk"
 SK = "sk"
-GSI1 = "by-watch-day"
-GSI1_PK = "gsi1pk"
-GSI1_SK = "gsi1sk"
+# The earlier layout's index attributes: found on inserts stored before the migration, never written now.
+LEGACY_GSI1 = "by-watch-day"
+LEGACY_GSI1_PK = "gsi1pk"
+LEGACY_GSI1_SK = "gsi1sk"
 TTL_ATTRIBUTE = "expires_at"
 STREAM_VIEW = "NEW_IMAGE"
 MENTION_SK = "MENTION"
@@ -48,6 +55,15 @@ def watch_day_key(watch: str, day: str) -> str:
     return f"WATCH#{watch}#{day}"
 
 
+def listed_sk(created_at_iso: str, mention_id: str) -> str:
+    return f"{created_at_iso}#{mention_id}"
+
+
+def listed_key(watch: str, day: str, created_at_iso: str, mention_id: str) -> dict[str, str]:
+    """The key of the labelled mention the day listing reads (newest first by ``sk``)."""
+    return {PK: watch_day_key(watch, day), SK: listed_sk(created_at_iso, mention_id)}
+
+
 def create_table_request(table_name: str) -> dict[str, Any]:
     """The CreateTable request for boto3 (local runtime, tests); infra/ mirrors it with CDK types."""
     return {
@@ -56,24 +72,10 @@ def create_table_request(table_name: str) -> dict[str, Any]:
         "AttributeDefinitions": [
             {"AttributeName": PK, "AttributeType": "S"},
             {"AttributeName": SK, "AttributeType": "S"},
-            {"AttributeName": GSI1_PK, "AttributeType": "S"},
-            {"AttributeName": GSI1_SK, "AttributeType": "S"},
         ],
         "KeySchema": [
             {"AttributeName": PK, "KeyType": "HASH"},
             {"AttributeName": SK, "KeyType": "RANGE"},
-        ],
-        "GlobalSecondaryIndexes": [
-            {
-                "IndexName": GSI1,
-                "KeySchema": [
-                    {"AttributeName": GSI1_PK, "KeyType": "HASH"},
-                    {"AttributeName": GSI1_SK, "KeyType": "RANGE"},
-                ],
-                # Keys only: the index is written once per mention (at insert), never by the label
-                # and triage updates; readers fetch the items with BatchGetItem.
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
         ],
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": STREAM_VIEW},
     }

@@ -78,12 +78,12 @@ class Access:
     """What one function may touch; everything else is denied by omission.
 
     ``table`` lists the DynamoDB actions on the table (``tests/infra/test_iam_coverage.py`` checks them
-    against every call the function's code makes in the integration and fault suites), ``index`` the
-    watch-by-day index queries; the function's secrets come from ``secret_names.secrets_of``.
+    against every call the function's code makes in the integration and fault suites); the table has no
+    secondary index (a day's mentions are one partition); the function's secrets come from
+    ``secret_names.secrets_of``.
     """
 
     table: tuple[str, ...]
-    index: bool = False
     stream: bool = False
     notify: bool = False
 
@@ -95,21 +95,18 @@ def _dynamodb(*operations: str) -> tuple[str, ...]:
 # One role per Chalice function (logical id -> access). A function missing here fails the synth, so a
 # new handler never silently inherits another one's permissions.
 FUNCTIONS: dict[str, Access] = {
-    # webhooks put mentions; the inbox lists (Query + BatchGetItem), reads and triages; /health describes
-    "APIHandler": Access(
-        table=_dynamodb("GetItem", "Query", "BatchGetItem", "PutItem", "UpdateItem", "DescribeTable"), index=True
-    ),
+    # webhooks put mentions; the inbox lists (Query), reads and triages; /health describes
+    "APIHandler": Access(table=_dynamodb("GetItem", "Query", "PutItem", "UpdateItem", "DescribeTable")),
     # cursors, source health, mentions, and the once-marks of source-silent alerts
     "FetchMentions": Access(table=_dynamodb("GetItem", "PutItem", "DeleteItem"), notify=True),
-    # labels, hourly counters, alert once-marks, the crisis alert's quotes (a day of mentions)
+    # the labelled mention, hourly counters, alert once-marks, the crisis alert's quotes (a day of mentions)
     STREAM_FUNCTION: Access(
-        table=_dynamodb("GetItem", "Query", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"),
-        index=True,
+        table=_dynamodb("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"),
         stream=True,
         notify=True,
     ),
     # a day of mentions, counters and source health; marks each digest sent (and unmarks it on failure)
-    "SendDigests": Access(table=_dynamodb("Query", "BatchGetItem", "PutItem", "DeleteItem"), index=True, notify=True),
+    "SendDigests": Access(table=_dynamodb("Query", "PutItem", "DeleteItem"), notify=True),
 }
 
 
@@ -319,12 +316,6 @@ class VeilleStack(cdk.Stack):
             # lets SSM decrypt.
             iam.PolicyStatement(sid="Secrets", actions=["ssm:GetParameter"], resources=secret_arns),
         ]
-        if access.index:
-            statements.append(
-                iam.PolicyStatement(
-                    sid="Index", actions=["dynamodb:Query"], resources=[f"{self.table.table_arn}/index/{schema.GSI1}"]
-                )
-            )
         if access.stream:
             statements += [
                 iam.PolicyStatement(

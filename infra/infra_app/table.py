@@ -31,7 +31,7 @@ def _key(request: dict[str, Any], key_schema: list[dict[str, str]], key_type: st
 def table_from_schema(scope: Construct, construct_id: str) -> dynamodb.Table:
     """The table of ``schema.create_table_request`` plus what CreateTable cannot say: TTL, PITR, retention.
 
-    On-demand billing, NEW_IMAGE stream, the ``by-watch-day`` GSI and the key names all come from the
+    On-demand billing, NEW_IMAGE stream, any secondary index (none today) and the key names all come from the
     schema module; the table name is left to CloudFormation and handed to the functions as
     ``VEILLE_TABLE_NAME``.
     """

@@ -139,7 +139,7 @@ def test_crisis_alert_once_per_episode(store: Any) -> None:
 
     def deliver(n: int, at: datetime, first_time: bool = True, urgency: int = 20) -> None:
         m = mention(n, f"acme is down again, number {n}", at, urgency=urgency)
-        store.put_mention(m)
+        store.put_listed([m])
         react(
             m,
             m.labels or {},
@@ -196,7 +196,7 @@ def test_a_stream_batch_counts_its_negative_mentions_once_per_hour(store: Any) -
     # When one stream batch brings five negative mentions of this hour, one redelivered, and a positive one
     batch = [mention(n, f"acme is down, number {n}", hour + timedelta(minutes=n)) for n in range(1, 6)]
     for m in batch:
-        store.put_mention(m)
+        store.put_listed([m])
         reaction(m, m.labels or {}, True)
     reaction(batch[0], batch[0].labels or {}, False)  # a redelivered record counts nothing
     happy = mention(9, "acme is great", hour + timedelta(minutes=9), sentiment="positive")

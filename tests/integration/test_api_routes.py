@@ -135,8 +135,8 @@ def test_the_inbox_page_needs_no_token(client: Client) -> None:
 
 # -- listing ---------------------------------------------------------------------------------------------------
 def test_mentions_are_listed_filtered_and_paged(client: Client, store) -> None:
-    store.put_mentions([make_mention(n, days_ago=n % 3) for n in range(1, 13)])
-    store.put_mentions([make_mention(50, watch="taskly"), make_mention(60, days_ago=8)])
+    store.put_listed([make_mention(n, days_ago=n % 3) for n in range(1, 13)])
+    store.put_listed([make_mention(50, watch="taskly"), make_mention(60, days_ago=8)])
     complaint = make_mention(70, text="Kanbo a planté, très déçu")
     store.put_mention(complaint)
     store.set_labels(complaint.id, {"complaint": True, "sentiment": "negative"})

@@ -117,6 +117,9 @@ def test_a_date_out_of_reason_becomes_the_time_of_receipt_and_is_listed_today(st
     stored = store.get_mention(reply.body["id"])
     assert stored.created_at == now
     assert stored.extra["created_at_given"].startswith(given_date[:10])
+    from chalicelib.classify import get_classifier
+
+    process_stream(stream_event(store, stored.id), LambdaContext("classify_mentions"), store, get_classifier("builtin"))
     listed = list_mentions(store, CONFIG, MentionQuery(), today=now.date())
     assert [m["id"] for m in listed["items"]] == [stored.id]
 
@@ -139,9 +142,9 @@ def test_an_empty_labels_object_still_changes_the_status(store: Any) -> None:
 def test_a_page_of_long_mentions_stays_far_below_lambdas_6_mb_and_resumes(store: Any) -> None:
     now = datetime.now(UTC)
     for i in range(40):  # 40 x ~80 KB of emoji
-        store.put_mention(Mention(source="form:generic", external_id=str(i), text="acme " + "\U0001f600" * 19_990,
+        store.put_listed([Mention(source="form:generic", external_id=str(i), text="acme " + "\U0001f600" * 19_990,
                                   created_at=now - timedelta(seconds=i), watch="acme",
-                                  matches=[WatchMatch(watch="acme")]))  # fmt: skip
+                                  matches=[WatchMatch(watch="acme")])])  # fmt: skip
     seen: list[str] = []
     cursor = None
     while True:

@@ -84,7 +84,7 @@ def seed(
         fingerprint=fp,
         matches=[WatchMatch(watch=watch, spans=[Span(start=start, end=start + len(watch), term=watch)])],
     )
-    assert store.put_mention(m)
+    assert store.put_listed([m])
     return m
 
 
@@ -344,7 +344,7 @@ def test_requests_apart_fans_to_thank_form_titles_and_links(store: Any) -> None:
         matches=[WatchMatch(watch="acme", spans=[])],
         labels={"sentiment": "neutral", "kind": "feature_request", "urgency": 5},
     )
-    assert store.put_mention(form)
+    assert store.put_listed([form])
 
     signed = lambda mid, action: f"https://veille.example/t/{mid}/{action}?sig=x"  # noqa: E731
     digest = build_digest(store, config(), "acme", DAY, now=NOW, links=signed, inbox_url="https://veille.example/app")

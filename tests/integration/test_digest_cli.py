@@ -37,7 +37,7 @@ def seeded(store: Any, write_config: Any) -> Mention:
         matches=[WatchMatch(watch="acme", spans=[Span(start=0, end=4, term="acme")])],
         labels={"sentiment": "negative", "complaint": True, "urgency": 40},
     )
-    assert store.put_mention(m)
+    assert store.put_listed([m])
     return m
 
 

@@ -96,7 +96,7 @@ def seed_complaint(store: Any) -> Mention:
         matches=[WatchMatch(watch="acme", spans=[Span(start=0, end=4, term="acme")])],
         labels={"sentiment": "negative", "complaint": True, "needs_reply": True, "urgency": 50},
     )
-    assert store.put_mention(m)
+    assert store.put_listed([m])
     return m
 
 

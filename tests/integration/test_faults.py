@@ -198,6 +198,7 @@ class DynamoFaults:
         events = self.client.meta.events
         events.register("before-call.dynamodb.*", self._before_call, unique_id="faults-call")
         events.register("before-send.dynamodb.*", self._before_send, unique_id="faults-send")
+        events.register("after-call.dynamodb.PutItem", self._after_update, unique_id="faults-labels-put")
         events.register("after-call.dynamodb.UpdateItem", self._after_update, unique_id="faults-labels")
         return self
 
@@ -205,6 +206,7 @@ class DynamoFaults:
         events = self.client.meta.events
         events.unregister("before-call.dynamodb.*", unique_id="faults-call")
         events.unregister("before-send.dynamodb.*", unique_id="faults-send")
+        events.unregister("after-call.dynamodb.PutItem", unique_id="faults-labels-put")
         events.unregister("after-call.dynamodb.UpdateItem", unique_id="faults-labels")
 
     def _roll(self, rate: float) -> bool:
@@ -242,8 +244,13 @@ class DynamoFaults:
             self.label_writes[params] += 1
 
     def label_marker(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        if params.get("UpdateExpression") == "SET labels = :l":
-            context["veille_params"] = params["Key"]["pk"]["S"]
+        # The stream's label write: the labelled item's conditional put (under WATCH#<watch>#<day>), or, when
+        # triage came first, the labels set into it; counted under the mention's insert key.
+        item = params.get("Item") or {}
+        if item.get("pk", {}).get("S", "").startswith("WATCH#") and "labels" in item:
+            context["veille_params"] = f"MENTION#{item['id']['S']}"
+        elif params.get("UpdateExpression") == "SET labels = :l":
+            context["veille_params"] = "MENTION#" + params["Key"]["sk"]["S"].rpartition("#")[2]
 
 
 class _Raw:
@@ -327,9 +334,10 @@ def test_every_mention_is_stored_classified_and_alerted_once_under_faults(stack_
     stack.poller.handler = recording
 
     faults = DynamoFaults(store.client)
-    store.client.meta.events.register(
-        "before-parameter-build.dynamodb.UpdateItem", faults.label_marker, unique_id="faults-mark"
-    )
+    for op in ("PutItem", "UpdateItem"):
+        store.client.meta.events.register(
+            f"before-parameter-build.dynamodb.{op}", faults.label_marker, unique_id=f"faults-mark-{op}"
+        )
     with faults:
         posted = post_all(stack.url, deliveries(MENTIONS, seed=11, prefix="faults"), threads=4, attempts=10)
         fetch_runs = 0
@@ -350,7 +358,8 @@ def test_every_mention_is_stored_classified_and_alerted_once_under_faults(stack_
             digest_runs.append(stack.invoke_schedule("send_digests") or {})
             if digest_runs[-1].get("already_sent"):
                 break
-    store.client.meta.events.unregister("before-parameter-build.dynamodb.UpdateItem", unique_id="faults-mark")
+    for op in ("PutItem", "UpdateItem"):
+        store.client.meta.events.unregister(f"before-parameter-build.dynamodb.{op}", unique_id=f"faults-mark-{op}")
 
     mentions = _all_mentions(store)
     by_source = Counter(m.source for m in mentions)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.models import Author, Mention, SourceHealth, WatchMatch
-from chalicelib.store.repo import mention_to_item
+from chalicelib.store import schema
+from chalicelib.store.repo import listed_item, serialize
 
 pytestmark = pytest.mark.integration
 
@@ -29,8 +30,13 @@ def test_a_second_write_of_the_same_mention_is_a_no_op(store) -> None:
     assert store.get_mention(_mention("1").id).text == "acme is great"
 
 
-def test_a_watch_lists_its_mentions_by_day_without_scanning(store) -> None:
-    store.put_mentions([_mention(str(n), day=21 + n % 2) for n in range(7)] + [_mention("x", watch="other")])
+def test_a_watch_lists_its_labelled_mentions_by_day_without_scanning(store) -> None:
+    mentions = [_mention(str(n), day=21 + n % 2) for n in range(7)] + [_mention("x", watch="other")]
+    store.put_mentions(mentions)
+    # Inserted only: the listing shows what the stream has labelled
+    assert store.mentions_of_day("acme", "2026-11-21") == ([], None)
+    for m in mentions:
+        assert store.set_labels(m.id, {"sentiment": "neutral"})
     day21, _ = store.mentions_of_day("acme", "2026-11-21")
     day22, _ = store.mentions_of_day("acme", "2026-11-22")
     assert len(day21) == 4 and len(day22) == 3
@@ -84,7 +90,8 @@ def test_a_day_of_250_mentions_lists_whole_items_newest_first_with_their_labels(
     mentions = [
         _mention(str(n)).model_copy(update={"created_at": start + timedelta(minutes=5 * n)}) for n in range(250)
     ]
-    store.batch_write([mention_to_item(m) for m in mentions])
+    store.batch_write([listed_item(m) for m in mentions if m.external_id != "7"])
+    store.put_mention(mentions[7])
     store.set_labels(mentions[7].id, {"sentiment": "negative", "complaint": True})
     listed = list(store.iter_mentions("acme", ["2026-11-21"]))
     assert [m.external_id for m in listed] == [str(n) for n in reversed(range(250))]
@@ -92,20 +99,56 @@ def test_a_day_of_250_mentions_lists_whole_items_newest_first_with_their_labels(
     assert next(m for m in listed if m.external_id == "7").labels == {"sentiment": "negative", "complaint": True}
 
 
-def test_a_label_update_writes_the_item_but_not_the_index(store) -> None:
-    # One write unit per label update (the index holds keys only), as the cost model assumes.
-    from chalicelib.store import schema
-    from chalicelib.store.repo import serialize
+def _units(store, call):
+    """The write units the store's own calls consume while ``call`` runs (as DynamoDB bills them)."""
+    used: list[float] = []
 
+    def ask(params, **_):
+        params["ReturnConsumedCapacity"] = "TOTAL"
+
+    def count(parsed, **_):
+        used.append(float(parsed.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0)))
+
+    events = store.client.meta.events
+    for op in ("PutItem", "UpdateItem"):
+        events.register(f"provide-client-params.dynamodb.{op}", ask)
+        events.register(f"after-call.dynamodb.{op}", count)
+    try:
+        call()
+    finally:
+        for op in ("PutItem", "UpdateItem"):
+            events.unregister(f"provide-client-params.dynamodb.{op}", ask)
+            events.unregister(f"after-call.dynamodb.{op}", count)
+    return sum(used)
+
+
+def test_a_mention_costs_two_write_units_and_a_redelivery_writes_nothing_new(store) -> None:
     mention = _mention("cap")
+    labels = {"sentiment": "negative", "urgency": 80, "complaint": True}
+    # The insert (1) and the labelled mention, written once where the listing reads it (1): no index entry
+    assert _units(store, lambda: store.put_mention(mention)) == 1.0
+    assert _units(store, lambda: store.set_labels(mention.id, labels, mention)) == 1.0
+    assert "GlobalSecondaryIndexes" not in store.client.describe_table(TableName=store.table_name)["Table"]
+    # A redelivered record: refused by the conditions, the listed item unchanged
+    assert not store.set_labels(mention.id, {"sentiment": "positive"}, mention)
+    (listed,), _ = store.mentions_of_day("acme", "2026-11-21")
+    assert listed.labels == labels
+    # The insert is never written again: triage and labels live on the listed item only
+    store.update_mention(mention.id, status="replied")
+    raw = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(mention.id)))["Item"]
+    assert "labels" not in raw and raw["status"] == {"S": "new"}
+
+
+def test_triage_before_the_labels_keeps_both(store) -> None:
+    # The inbox (or a signed link) changes a mention the stream has not labelled yet
+    mention = _mention("early")
     store.put_mention(mention)
-    answer = store.client.update_item(
-        TableName=store.table_name,
-        Key=serialize(schema.mention_key(mention.id)),
-        UpdateExpression="SET labels = :l",
-        ExpressionAttributeValues=serialize({":l": {"sentiment": "neutral"}}),
-        ReturnConsumedCapacity="INDEXES",
-    )
-    consumed = answer["ConsumedCapacity"]
-    assert consumed["CapacityUnits"] == 1.0
-    assert not consumed.get("GlobalSecondaryIndexes", {}).get(schema.GSI1, {}).get("CapacityUnits")
+    assert store.get_mention(mention.id).labels is None
+    assert store.update_mention(mention.id, status="ignored", note="seen").status == "ignored"
+    # Then the stream labels it: the labels land, the triage stays, it is a first time (alerts may go)
+    assert store.set_labels(mention.id, {"sentiment": "neutral"}, mention)
+    assert not store.set_labels(mention.id, {"sentiment": "neutral"}, mention)
+    shown = store.get_mention(mention.id)
+    assert (shown.status, shown.note, shown.labels) == ("ignored", "seen", {"sentiment": "neutral"})
+    assert [c.status for c in shown.history] == ["ignored"]
+    assert [m.id for m in store.iter_mentions("acme", ["2026-11-21"])] == [mention.id]

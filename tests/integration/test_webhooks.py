@@ -53,6 +53,19 @@ def count_items(store: Any) -> int:
     return int(store.client.scan(TableName=store.table_name, Select="COUNT", ConsistentRead=True)["Count"])
 
 
+def classify_inserted(store: Any, mention_id: str) -> Any:
+    """Run app.py's stream handler on the INSERT record Lambda would deliver for a stored mention."""
+    import app as veille_app
+    from chalicelib.store import schema
+    from chalicelib.store.repo import serialize
+    from veille.runtime.lambda_shim import LambdaContext
+
+    item = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(mention_id)))["Item"]
+    image = {"Keys": {k: item[k] for k in (schema.PK, schema.SK)}, "NewImage": item, "StreamViewType": "NEW_IMAGE"}
+    record = {"eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "dynamodb": image}
+    return veille_app.classify_mentions({"Records": [record]}, LambdaContext("classify_mentions"))
+
+
 @pytest.fixture
 def client(store: Any, write_config: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
     """The real app.py with every provider configured, and a config routing Tally and one Fillout form."""
@@ -111,8 +124,10 @@ def test_each_recorded_delivery_is_stored_once_and_found_by_watch_and_day(
     assert mention.author.email and mention.title and mention.text
     expected_watch = "feedback-fr" if provider in ("tally", "fillout") else "kanbo"
     assert mention.watch == expected_watch
+    # Once the stream function has labelled it, the watch's day lists it
+    assert classify_inserted(store, answer["id"]) == {"batchItemFailures": []}
     day_page, _ = store.mentions_of_day(expected_watch, mention.day)
-    assert [m.id for m in day_page] == [answer["id"]]
+    assert [m.id for m in day_page] == [answer["id"]] and day_page[0].labels
 
 
 def test_unknown_provider_is_404(client: Client, store: Any) -> None:

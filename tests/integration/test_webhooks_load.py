@@ -98,7 +98,8 @@ def test_a_thousand_concurrent_deliveries_store_exactly_the_valid_unique_ones(ve
     stored_answers = sum(1 for _, status, body, _ in results if status == 200 and body["stored"])
     assert statuses == {(False, 200): len(valid) + TOTAL // 10, (True, 401): TOTAL // 10}
     assert stored_answers == len(valid)
-    # ...and the store holds exactly the valid unique ones, found by the watch-by-day index
+    # ...and the store holds exactly the valid unique ones, listed by watch and day once the stream labelled them
+    veille_server.drain_stream(timeout_s=120)
     from chalicelib.models import mention_id
 
     days = sorted({now.strftime("%Y-%m-%d"), datetime.now(UTC).strftime("%Y-%m-%d")})  # jotform: time of receipt

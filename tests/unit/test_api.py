@@ -39,7 +39,7 @@ competitor = true
 
 
 class FakeStore:
-    """The part of Store the API reads, in memory, paging like the GSI (newest first, by index key)."""
+    """The part of Store the API reads, in memory, paging like the day's partition (newest first, by sort key)."""
 
     def __init__(self, mentions: list[Mention]) -> None:
         self.mentions = {m.id: m for m in mentions}
@@ -64,10 +64,10 @@ class FakeStore:
             (m for m in self.mentions.values() if m.watch == watch and m.day == day), key=self.key, reverse=True
         )
         if start_key:
-            assert start_key["gsi1pk"] == f"WATCH#{watch}#{day}"
-            rows = [m for m in rows if self.key(m) < start_key["gsi1sk"]]
+            assert start_key["pk"] == f"WATCH#{watch}#{day}"
+            rows = [m for m in rows if self.key(m) < start_key["sk"]]
         page = rows[:limit] if limit else rows
-        last = {"gsi1pk": f"WATCH#{watch}#{day}", "gsi1sk": self.key(page[-1])} if len(rows) > len(page) else None
+        last = {"pk": f"WATCH#{watch}#{day}", "sk": self.key(page[-1])} if len(rows) > len(page) else None
         return page, last
 
     def iter_mentions(self, watch: str, days: list[str]) -> Any:

@@ -53,7 +53,7 @@ def browser() -> Iterator[Any]:
 def seeded(veille_server: Any) -> Any:
     """The local stack with the seeded mentions (labels already set, so the classifier leaves them)."""
     mentions = seed_mentions()
-    veille_server.store.put_mentions(mentions.values())
+    veille_server.store.put_listed(mentions.values())
     veille_server.mentions = mentions
     return veille_server
 

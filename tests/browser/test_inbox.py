@@ -201,7 +201,7 @@ def test_the_date_range_picks_the_window(page: Any, seeded: Any) -> None:
         matches=[WatchMatch(watch="acme")],
         labels={"sentiment": "negative", "complaint": True, "urgency": 70},
     )
-    seeded.store.put_mentions([old])
+    seeded.store.put_listed([old])
     page.goto(f"{seeded.url}/app")
     expect(page.locator("#rows > li")).to_have_count(5)  # the last 7 days by default
     expect(row(page, "last month")).to_have_count(0)
@@ -218,7 +218,7 @@ def test_the_date_range_picks_the_window(page: Any, seeded: Any) -> None:
 def test_dense_rows_at_least_twelve_visible_at_1280x800(browser: Any, seeded: Any) -> None:
     from chalicelib.models import Author, Mention, WatchMatch, utcnow
 
-    seeded.store.put_mentions(
+    seeded.store.put_listed(
         Mention(
             source="reddit",
             external_id=f"filler-{n}",

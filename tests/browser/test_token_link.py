@@ -12,9 +12,7 @@ from tests.browser.conftest import TOKEN
 pytestmark = pytest.mark.browser
 
 
-def test_the_printed_inbox_link_carries_the_token_then_forgets_it_from_the_address(
-    browser: Any, seeded: Any
-) -> None:
+def test_the_printed_inbox_link_carries_the_token_then_forgets_it_from_the_address(browser: Any, seeded: Any) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:

@@ -85,18 +85,24 @@ def pin_one_core() -> None:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
 
-def complaint_cv(rows: list[dict], model: LinearModel) -> float:
-    """Macro-F1 of 10-fold CV, retraining the complaint head per fold with the recipe.
-
-    The recipe stacks the English sentiment head's logits under the complaint head; they come from the
-    shipped model, whose sentiment head never saw the complaint data.
-    """
+def complaint_inputs(rows: list[dict], model: LinearModel) -> tuple[list[str], np.ndarray, object, np.ndarray]:
+    """Texts, 0/1 labels, hashed features and the shipped English sentiment logits of complaint_en."""
     texts = [r["text"] for r in rows]
     y = np.asarray([int(r["label"] == "complaint") for r in rows])
     x = recipe.matrix(texts)
     head = model.heads[recipe.AUX_HEADS["complaint"]]
     cols = slice(head["col"], head["col"] + len(head["classes"]))
     aux = np.asarray([model.logits(t)[0][cols] for t in texts])
+    return texts, y, x, aux
+
+
+def complaint_cv(rows: list[dict], model: LinearModel) -> float:
+    """Macro-F1 of 10-fold CV, retraining the complaint head per fold with the recipe.
+
+    The recipe stacks the English sentiment head's logits under the complaint head; they come from the
+    shipped model, whose sentiment head never saw the complaint data.
+    """
+    texts, y, x, aux = complaint_inputs(rows, model)
     pred = np.zeros_like(y)
     folds = StratifiedKFold(n_splits=10, shuffle=True, random_state=recipe.SEED)
     for train_idx, test_idx in folds.split(texts, y):
@@ -196,12 +202,7 @@ def encoder_complaint_cv(rows: list[dict], feedback_train: list[dict], data: dic
 
     cal = _calibration()["encoder"]
     a, threshold = cal["blend"]["complaint"], cal["thresholds"]["complaint"]
-    texts = [r["text"] for r in rows]
-    y = np.asarray([int(r["label"] == "complaint") for r in rows])
-    x = recipe.matrix(texts)
-    head = model.heads[recipe.AUX_HEADS["complaint"]]
-    cols = slice(head["col"], head["col"] + len(head["classes"]))
-    aux = np.asarray([model.logits(t)[0][cols] for t in texts])
+    texts, y, x, aux = complaint_inputs(rows, model)
     cache = VectorCache()
     vx = cache.encode(texts)
     extra = [(t, label, w) for t, label, w in head_sets(data, feedback_train)["complaint"] if t not in set(texts)]

@@ -2,8 +2,10 @@
 
 Chalice cannot express what the stream consumer needs (a real stream ARN, a filter, partial batch
 responses, bounded retries, an on-failure queue), so this stack overrides the SAM resources that
-``chalice package`` generates. Logical ids are Chalice's: ``<Fn>`` for functions (``APIHandler`` for
-the REST API), ``<Fn>DynamodbEventSource`` for the stream mapping.
+``chalice package`` generates. Logical ids are Chalice's: ``<Fn>`` for functions (``APIHandler`` serves
+every route), ``<Fn>DynamodbEventSource`` for the stream mapping. The front door is an API Gateway HTTP
+API defined here (Chalice 1.x packages only a REST API, at 3.5 times the price a request); the REST API
+Chalice generates is removed from the included template.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -69,8 +72,29 @@ BEDROCK_MODEL = "amazon.nova-micro-v1:0"  # chalicelib/classify/bedrock.py DEFAU
 # a batch finishes sooner. The layer's numpy and weights take ~150 MB of it once loaded.
 CLASSIFY_MEMORY_MB = 1769
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # code + layers, unzipped
-API_NAME = "veille"  # .chalice/config.json app_name: the REST API's name, as API Gateway's metrics know it
-API_STAGE = "api"
+API_NAME = "veille"  # .chalice/config.json app_name, kept as the HTTP API's name
+# The HTTP API's one stage: no stage prefix in URLs, deployed on every change of a route.
+API_STAGE = "$default"
+# Payload format 1.0 is the REST API's proxy event (requestContext.resourcePath = the route's template,
+# httpMethod, multiValueQueryStringParameters...), the shape Chalice's handler dispatches on; 2.0 is not.
+API_PAYLOAD_FORMAT = "1.0"
+# What Chalice's `chalice package` generates for its REST API, replaced by the HTTP API below.
+CHALICE_REST_RESOURCES = ("RestAPI", "APIHandlerInvokePermission")
+CHALICE_REST_OUTPUTS = ("RestAPIId", "EndpointURL")
+# One JSON line per request in the access log: no query string (signed links carry their signature there),
+# no body, no header.
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "routeKey": "$context.routeKey",
+    "path": "$context.path",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "latencyMs": "$context.responseLatency",
+    "integrationError": "$context.integrationErrorMessage",
+}
 
 
 @dataclass(frozen=True)
@@ -108,6 +132,23 @@ FUNCTIONS: dict[str, Access] = {
     # a day of mentions, counters and source health; marks each digest sent (and unmarks it on failure)
     "SendDigests": Access(table=_dynamodb("Query", "PutItem", "DeleteItem"), notify=True),
 }
+
+
+def chalice_route_keys() -> list[str]:
+    """``METHOD /path`` for every route of app.py (blueprints included), as the HTTP API names its routes.
+
+    The HTTP API sends payload format 1.0 with ``requestContext.resourcePath`` set to the matched route's
+    template (``/mentions/{mention_id}``), which is the key Chalice looks the view up by.
+    """
+    from app import app  # the module chalice package has just imported (REPO_ROOT is on sys.path)
+
+    keys = []
+    for path, methods in app.routes.items():
+        for method, entry in methods.items():
+            if entry.cors:
+                raise ValueError(f"{method} {path}: CORS routes need OPTIONS handling on the HTTP API; not wired")
+            keys.append(f"{method} {path}")
+    return sorted(keys)
 
 
 def stream_filter_pattern() -> dict[str, Any]:
@@ -193,7 +234,7 @@ class VeilleStack(cdk.Stack):
         for name, function in self.functions.items():
             self._wire_function(name, function, log_retention_days)
         self._override_stream_source()
-        self._throttle_api()
+        self.http_api = self._http_api(log_retention_days)
         self._public_url(public_url)
         self._alarms()
         self._outputs()
@@ -397,29 +438,88 @@ class VeilleStack(cdk.Stack):
         for key, value in overrides.items():
             function.add_property_override(prefix + key, value)
 
-    def _throttle_api(self) -> None:
-        # A public webhook endpoint should not be able to run up the Lambda bill: cap every method.
-        api = self.chalice.get_resource("RestAPI")
-        api.add_property_override(
-            "MethodSettings",
-            [
-                {
-                    "ResourcePath": "/*",
-                    "HttpMethod": "*",
-                    "ThrottlingRateLimit": API_RATE_LIMIT,
-                    "ThrottlingBurstLimit": API_BURST_LIMIT,
-                }
-            ],
+    def _http_api(self, retention_days: int) -> apigw.CfnApi:
+        """APIHandler behind an HTTP API: one route per Chalice route, stage throttle, access log.
+
+        The REST API that ``chalice package`` generates (and its invoke permission and outputs) is removed from
+        the included template; the routes come from the app's own routing table, so a route added to app.py
+        or a blueprint is served on the next synth.
+        """
+        template = self.chalice.sam_template
+        for logical_id in CHALICE_REST_RESOURCES:
+            if not template.node.try_remove_child(logical_id):
+                raise ValueError(f"chalice package no longer generates {logical_id}; update infra_app/stack.py")
+        outputs = template.node.find_child("$Outputs")
+        for logical_id in CHALICE_REST_OUTPUTS:
+            outputs.node.try_remove_child(logical_id)
+
+        handler = self.functions["APIHandler"]
+        api = apigw.CfnApi(
+            self,
+            "HttpApi",
+            name=API_NAME,
+            protocol_type="HTTP",
+            description=f"Veille {self.stage}: webhooks, API, inbox, triage links, health",
         )
+        integration = apigw.CfnIntegration(
+            self,
+            "HttpApiIntegration",
+            api_id=api.ref,
+            integration_type="AWS_PROXY",
+            integration_uri=handler.get_att("Arn").to_string(),
+            payload_format_version=API_PAYLOAD_FORMAT,
+        )
+        self.http_routes: dict[str, apigw.CfnRoute] = {}
+        for route_key in chalice_route_keys():
+            construct_id = "Route" + "".join(ch for ch in route_key.title() if ch.isalnum())
+            # No API Gateway authoriser: Veille authenticates in the app (webhook signatures, bearer token,
+            # signed links), as it did behind the REST API; cdk-nag's finding is suppressed with that reason.
+            self.http_routes[route_key] = apigw.CfnRoute(
+                self,
+                construct_id,
+                api_id=api.ref,
+                route_key=route_key,
+                target=f"integrations/{integration.ref}",
+                authorization_type="NONE",
+            )
+        access_log = logs.LogGroup(
+            self, "HttpApiAccessLogs", retention=RETENTION[retention_days], removal_policy=cdk.RemovalPolicy.DESTROY
+        )
+        self.access_log = access_log
+        stage = apigw.CfnStage(
+            self,
+            "HttpApiStage",
+            api_id=api.ref,
+            stage_name=API_STAGE,
+            auto_deploy=True,
+            # A public webhook endpoint should not be able to run up the Lambda bill: cap every route.
+            default_route_settings=apigw.CfnStage.RouteSettingsProperty(
+                throttling_rate_limit=API_RATE_LIMIT, throttling_burst_limit=API_BURST_LIMIT
+            ),
+            access_log_settings=apigw.CfnStage.AccessLogSettingsProperty(
+                destination_arn=access_log.log_group_arn, format=json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":"))
+            ),
+        )
+        # Auto-deploy deploys on every change anyway; this makes the first deployment carry every route.
+        stage.node.add_dependency(*self.http_routes.values())
+        lambda_.CfnPermission(
+            self,
+            "HttpApiInvokesAPIHandler",
+            action="lambda:InvokeFunction",
+            function_name=handler.ref,
+            principal="apigateway.amazonaws.com",
+            source_arn=self.format_arn(service="execute-api", resource=api.ref, resource_name="*"),
+        )
+        self.api_endpoint = cdk.Fn.join("", [api.attr_api_endpoint, "/"])
+        return api
 
     def _public_url(self, public_url: str | None) -> None:
-        # Alerts and digests link back to the app (/app, signed /t/... links). Without a custom domain that is
-        # the API's own URL, which APIHandler cannot reference (the API already references it: a cycle),
-        # so APIHandler gets it only from -c publicUrl=...
-        endpoint = public_url or self.chalice.sam_template.get_output("EndpointURL").value
-        for name, function in self.functions.items():
-            if public_url or name != "APIHandler":
-                function.add_property_override("Environment.Variables.VEILLE_PUBLIC_URL", endpoint)
+        # Alerts and digests link back to the app (/app, signed /t/... links): the API's own URL unless a
+        # custom domain is given. The HTTP API does not depend on APIHandler (its integration does), so every
+        # function, APIHandler too, can be told its URL without a dependency cycle.
+        endpoint = public_url or self.api_endpoint
+        for function in self.functions.values():
+            function.add_property_override("Environment.Variables.VEILLE_PUBLIC_URL", endpoint)
 
     # -- monitoring -----------------------------------------------------------------------------
 
@@ -513,8 +613,8 @@ class VeilleStack(cdk.Stack):
                 alarm_description="The API answered 5XX (a crash, a timeout, a 6 MB answer, or the table down)",
                 metric=cloudwatch.Metric(
                     namespace="AWS/ApiGateway",
-                    metric_name="5XXError",
-                    dimensions_map={"ApiName": API_NAME, "Stage": API_STAGE},
+                    metric_name="5xx",  # the HTTP API's name for it (the REST API's is 5XXError)
+                    dimensions_map={"ApiId": self.http_api.ref},
                     statistic="Sum",
                     period=cdk.Duration.minutes(5),
                 ),
@@ -550,6 +650,10 @@ class VeilleStack(cdk.Stack):
         )
 
     def _outputs(self) -> None:
+        # scripts/deploy.sh and docs/deploy.md read EndpointURL (the base URL, ending in /).
+        cdk.CfnOutput(self, "EndpointURL", value=self.api_endpoint)
+        cdk.CfnOutput(self, "HttpApiId", value=self.http_api.ref)
+        cdk.CfnOutput(self, "HttpApiAccessLogGroup", value=self.access_log.log_group_name)
         cdk.CfnOutput(self, "TableName", value=self.table.table_name)
         cdk.CfnOutput(self, "AlertTopicArn", value=self.alert_topic.topic_arn)
         cdk.CfnOutput(self, "StreamFailuresQueueUrl", value=self.failure_queue.queue_url)

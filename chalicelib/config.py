@@ -17,6 +17,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chalicelib.errors import ConfigError
 from chalicelib.sources.base import SourceConfig
 
+# How long a mention is kept (its items' TTL) when neither its source nor the file's top-level
+# ``retention_days`` says: public posts are read within days (the digest, the inbox's week), while form
+# answers and store reviews are feedback a founder comes back to.
+PUBLIC_POST_RETENTION_DAYS = 30
+FEEDBACK_RETENTION_DAYS = 90
+REVIEW_SOURCES = frozenset({"appstore"})
+
+
+def default_retention_days(source_type: str) -> int:
+    """The default retention of a source type's mentions: 90 days for reviews, 30 for public posts."""
+    return FEEDBACK_RETENTION_DAYS if source_type in REVIEW_SOURCES else PUBLIC_POST_RETENTION_DAYS
+
 
 class WatchConfig(BaseModel):
     """One watch: ``[[watch]]`` in veille.toml."""
@@ -66,7 +78,9 @@ class VeilleConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    retention_days: int = Field(default=90, ge=1)
+    # Set, it keeps every mention that long (a source's own retention_days still wins); unset, the
+    # defaults by kind apply (default_retention_days, FEEDBACK_RETENTION_DAYS for forms).
+    retention_days: int | None = Field(default=None, ge=1, le=3650)
     silent_after_runs: int = Field(default=3, ge=1)
     watches: list[WatchConfig] = Field(alias="watch", min_length=1)
 
@@ -80,6 +94,15 @@ class VeilleConfig(BaseModel):
                 if other not in names:
                     raise ValueError(f"watch {watch.name!r} names competitor {other!r}, which is not a watch")
         return self
+
+    def retention_for(self, source: SourceConfig) -> int:
+        """Days a source's mentions are kept: its own ``retention_days``, else the file's, else its kind's."""
+        return source.retention_days or self.retention_days or default_retention_days(source.type)
+
+    @property
+    def form_retention_days(self) -> int:
+        """Days a form delivery is kept: the file's ``retention_days``, else the feedback default."""
+        return self.retention_days or FEEDBACK_RETENTION_DAYS
 
     def watch(self, name: str) -> WatchConfig:
         for watch in self.watches:

@@ -19,7 +19,7 @@ def fetch_mentions() -> dict[str, Any]:
     from chalicelib.store import get_store
 
     config = get_config()
-    summary = run_fetch(config, get_store(), lambda: default_context(config.retention_days), channels_for)
+    summary = run_fetch(config, get_store(), default_context, channels_for)
     return summary_dict(summary)
 
 

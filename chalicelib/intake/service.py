@@ -188,7 +188,7 @@ def production_deps() -> IntakeDeps:
 
     def route(provider: str, form_id: str | None) -> Route:
         config = get_config()
-        return Route(config.watch_for_form(provider, form_id).name, config.retention_days)
+        return Route(config.watch_for_form(provider, form_id).name, config.form_retention_days)
 
     return IntakeDeps(
         store=get_store(),

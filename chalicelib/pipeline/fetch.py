@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -80,7 +81,10 @@ def store_each(store: Store, mentions: Sequence[Mention]) -> tuple[list[Mention]
 def run_source(
     store: Store, watch: WatchConfig, source_config: SourceConfig, ctx: FetchContext, summary: FetchSummary
 ) -> SourceRun:
-    """Fetch, match and store one source of one watch; the cursor moves only after the store succeeded."""
+    """Fetch, match and store one source of one watch; the cursor moves only after the store succeeded.
+
+    The connector builds its mentions with ``ctx.retention_days``, which sets their items' TTL.
+    """
     from chalicelib.query import compile_query
 
     started = utcnow()
@@ -150,7 +154,8 @@ def run_fetch(
     for watch in config.watches:
         channels = channels_for(watch)
         for source_config in watch.sources:
-            run = run_source(store, watch, source_config, ctx, summary)
+            kept = replace(ctx, retention_days=config.retention_for(source_config))
+            run = run_source(store, watch, source_config, kept, summary)
             summary.runs.append(run)
             try:
                 record_health(store, run, config.silent_after_runs, channels)
@@ -162,15 +167,14 @@ def run_fetch(
     return summary
 
 
-def default_context(retention_days: int = 90) -> FetchContext:
-    """The production fetch context: one pooled httpx client and secrets from settings/SSM."""
+def default_context() -> FetchContext:
+    """The production fetch context: one pooled httpx client and secrets from settings/SSM (run_fetch sets
+    each source's retention)."""
     import httpx
 
     from chalicelib.secrets import get_secret
 
-    return FetchContext(
-        http=httpx.Client(timeout=15.0, follow_redirects=True), secret=get_secret, retention_days=retention_days
-    )
+    return FetchContext(http=httpx.Client(timeout=15.0, follow_redirects=True), secret=get_secret)
 
 
 def summary_dict(summary: FetchSummary) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.models import Mention
 
@@ -21,7 +21,8 @@ class SourceConfig(BaseModel):
     """One configured source of a watch, as written in veille.toml under ``[[watch.sources]]``.
 
     ``type`` picks the connector, ``key`` names this instance (defaults to the type), ``base_url``
-    overrides the API root (self-hosted instances, tests); every other key is connector-specific.
+    overrides the API root (self-hosted instances, tests), ``retention_days`` how long its mentions are kept
+    (default: ``VeilleConfig.retention_for``); every other key is connector-specific.
     """
 
     model_config = ConfigDict(extra="allow")
@@ -31,6 +32,7 @@ class SourceConfig(BaseModel):
     base_url: str | None = None
     limit: int = 100
     timeout_s: float = 10.0
+    retention_days: int | None = Field(default=None, ge=1, le=3650, description="days its mentions are kept")
 
     def option(self, name: str, default: Any = None) -> Any:
         """A connector-specific option from the config, or ``default``."""

@@ -161,7 +161,7 @@ def pipeline_calls(veille_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         assert httpx.patch(f"{url}/mentions/{mention}", headers=bearer, json={"status": "replied"}).status_code == 200
         assert httpx.get(f"{url}/health", headers=bearer).status_code == 200
         config = parse_config(CONFIG.format(feed=ROOT / "samples" / "feeds" / "community-forum.rss"))
-        run_fetch(config, veille_server.store, lambda: default_context(90), channels_for)  # one source goes silent
+        run_fetch(config, veille_server.store, default_context, channels_for)  # one source goes silent
         send_due_digests(store=veille_server.store, config=config)
         clear_clients()
 

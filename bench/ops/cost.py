@@ -60,11 +60,19 @@ class Usage:
 
 @dataclass(frozen=True)
 class Assumptions:
+    """What the bill assumes beyond the measured usage; the defaults are what infra/ and veille.toml deploy."""
+
     days_per_month: int = 30
     retention_days: int = 90
     # (share of mentions, days kept) per group of sources; empty: every mention kept retention_days.
-    retention_mix: tuple[tuple[float, int], ...] = ()
-    front_door: str = "rest"  # "rest" (API Gateway REST, what Chalice packages), "http" (HTTP API), "function_url"
+    # Default: chalicelib/config.py's retention by kind, public posts 30 days and forms and reviews 90, with
+    # forms and reviews the webhook_fraction of mentions.
+    retention_mix: tuple[tuple[float, int], ...] = ((0.9, 30), (0.1, 90))
+    # "http" (the HTTP API infra/ deploys), "rest" (API Gateway REST, what Chalice packages), "function_url"
+    front_door: str = "http"
+    # One access-log line per API Gateway request (infra's ACCESS_LOG_FORMAT: about 260 B of JSON, plus the
+    # 26 B per event CloudWatch Logs bills); none through a function URL.
+    access_log_bytes: int = 290
     table_class: str = "standard"  # or "standard_ia"
     compress_long_text: bool = False
     memory_mb: int = 1024  # .chalice/config.json, stage prod
@@ -112,8 +120,12 @@ def monthly_cost(
     kept_days = sum(share * days for share, days in a.retention_mix) if a.retention_mix else a.retention_days
     stored_bytes = mentions_per_day * kept_days * (item_bytes + usage.index_bytes + copies * p.ddb_item_overhead_bytes)
     alerts = a.alerts_per_day * a.days_per_month
+    access_logs = 0 if a.front_door == "function_url" else (webhooks + a.api_requests_per_month) * a.access_log_bytes
     log_bytes = (
-        invocations * a.platform_log_bytes_per_invocation + m * usage.log_bytes + webhooks * usage.webhook_log_bytes
+        invocations * a.platform_log_bytes_per_invocation
+        + m * usage.log_bytes
+        + webhooks * usage.webhook_log_bytes
+        + access_logs
     )
     if a.table_class == "standard_ia":
         wru, rru, storage_gb, free_gb = p.ddb_ia_wru, p.ddb_ia_rru, p.ddb_ia_storage_gb_month, 0.0

@@ -18,8 +18,12 @@ USAGE = Usage(
 )
 
 
+# The earlier deployment: every mention kept 90 days, behind Chalice's REST API (which logged no access line).
+REST_90_DAYS = Assumptions(front_door="rest", retention_mix=(), access_log_bytes=0)
+
+
 def test_one_million_a_day_matches_the_hand_computed_bill() -> None:
-    bill = monthly_cost(1_000_000, USAGE)
+    bill = monthly_cost(1_000_000, USAGE, REST_90_DAYS)
     # M = 30M mentions. Requests: 300k stream + 3M webhooks + 2,880 + 720 + 100k = 3,403,600; 2,403,600 billed.
     assert bill["lambda_requests"] == pytest.approx(2_403_600 * 0.20 / 1e6, abs=1e-4)
     # Seconds: 300k + 9k (invocation overhead) + 600k + 5,760 + 360 + 10k = 925,120 GB-s at 1 GB; 525,120 billed.
@@ -58,13 +62,24 @@ def test_cheapest_saas_plan_is_the_cheapest_whose_quota_covers_the_volume() -> N
 def test_the_front_door_prices_webhooks_and_api_requests() -> None:
     # 3M webhooks + 100k API requests a month at 1M mentions a day (10% through webhooks).
     assert monthly_cost(1_000_000, USAGE, Assumptions(front_door="http"))["api_gateway"] == pytest.approx(3.10)
+    assert monthly_cost(1_000_000, USAGE, Assumptions(front_door="rest"))["api_gateway"] == pytest.approx(10.85)
     assert monthly_cost(1_000_000, USAGE, Assumptions(front_door="function_url"))["api_gateway"] == 0
     with pytest.raises(ValueError, match="front_door"):
         monthly_cost(1_000_000, USAGE, Assumptions(front_door="alb"))
 
 
+def test_the_defaults_are_what_is_deployed_http_api_and_retention_per_source() -> None:
+    bill = monthly_cost(1_000_000, USAGE)
+    # 3M webhooks + 100k API requests at the HTTP API's $1.00/M.
+    assert bill["api_gateway"] == pytest.approx(3.10)
+    # 90% kept 30 days, 10% kept 90: 36 days on average; 1M x 36 x 2 copies x 1,000 B = 72 GB; 47 GB billed x $0.25.
+    assert bill["dynamodb_storage"] == pytest.approx(11.75)
+    # Logs as in the hand-computed bill (16.7018 GB) plus 3.1M access-log lines x 290 B = 0.899 GB; 12.6008 billed.
+    assert bill["cloudwatch_logs"] == pytest.approx(12.6008 * 0.50, abs=1e-3)
+
+
 def test_standard_ia_stores_for_less_and_writes_for_more() -> None:
-    bill = monthly_cost(1_000_000, USAGE, Assumptions(table_class="standard_ia"))
+    bill = monthly_cost(1_000_000, USAGE, Assumptions(table_class="standard_ia", retention_mix=()))
     # 180 GB at $0.10, no free allowance; writes and reads 25% dearer.
     assert bill["dynamodb_storage"] == pytest.approx(18.0)
     assert bill["dynamodb_writes"] == pytest.approx(37.5 * 1.25)
@@ -77,8 +92,11 @@ def test_retention_per_source_and_compression_shrink_what_is_stored() -> None:
     assert monthly_cost(1_000_000, USAGE, mix)["dynamodb_storage"] == pytest.approx(11.75)
     # Items of 600 B instead of 900 (the index entry unchanged): 1M x 90 x (600 + 900 + 200) = 153 GB; 128 billed.
     small = Usage(**{**USAGE.__dict__, "compressed_item_bytes": 600})
-    assert monthly_cost(1_000_000, small, Assumptions(compress_long_text=True))["dynamodb_storage"] == pytest.approx(32)
-    assert monthly_cost(1_000_000, small)["dynamodb_storage"] == pytest.approx(38.75)  # off unless assumed
+    compressed = Assumptions(compress_long_text=True, retention_mix=())
+    assert monthly_cost(1_000_000, small, compressed)["dynamodb_storage"] == pytest.approx(32)
+    assert monthly_cost(1_000_000, small, REST_90_DAYS)["dynamodb_storage"] == pytest.approx(
+        38.75
+    )  # off unless assumed
 
 
 def test_webhook_log_bytes_count_once_per_webhook_request() -> None:

@@ -9,11 +9,12 @@ chain: environment, profile, SSO). The watches are those of veille.toml, or ``--
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from veille.cmd_digest import table_store
 
 
 def add_parser(subparsers: Any) -> None:
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     watches = [args.watch] if args.watch else names
     try:
-        with _store(args) as store:
+        with table_store(args.table, args.region, args.data_dir) as store:
             found = rows(store, watches)
     except (StorageError, FileNotFoundError) as exc:
         print(f"veille corrections: {exc}", file=sys.stderr)
@@ -70,16 +71,3 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"veille corrections: {len(found)} corrections from {len(watches)} watch(es)", file=sys.stderr)
     return 0
-
-
-@contextlib.contextmanager
-def _store(args: argparse.Namespace) -> Any:
-    from chalicelib.store.repo import Store, get_store
-
-    if args.table:
-        yield Store(args.table, region=args.region or "us-east-1")
-        return
-    from veille.cmd_digest import _local_store
-
-    with _local_store(args.data_dir):
-        yield get_store()

@@ -48,6 +48,18 @@ def _has_serve_data(data_dir: Path) -> bool:
 
 
 @contextlib.contextmanager
+def table_store(table: str | None, region: str | None, data_dir: Path | None) -> Iterator[Any]:
+    """The Store of a deployed table (``--table``, ``--region``), else of the local one (see ``_local_store``)."""
+    from chalicelib.store.repo import Store, get_store
+
+    if table:
+        yield Store(table, region=region or "us-east-1")
+        return
+    with _local_store(data_dir):
+        yield get_store()
+
+
+@contextlib.contextmanager
 def _local_store(data_dir: Path | None) -> Iterator[None]:
     """Point the settings at the local table for the duration: see the module's docstring for the order."""
     if os.environ.get("VEILLE_DYNAMODB_ENDPOINT"):

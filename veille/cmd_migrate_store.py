@@ -8,11 +8,12 @@ table with your AWS credentials (boto3's usual chain), after ``make deploy`` of 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from veille.cmd_digest import table_store
 
 
 def add_parser(subparsers: Any) -> None:
@@ -35,23 +36,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"veille migrate-store: {report.examined} examined, {report.moved} moved", file=sys.stderr)
 
     try:
-        with _store(args) as store:
+        with table_store(args.table, args.region, args.data_dir) as store:
             report = migrate_store(store, progress=progress)
     except (StorageError, FileNotFoundError) as exc:
         print(f"veille migrate-store: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(report.as_dict()))
     return 0
-
-
-@contextlib.contextmanager
-def _store(args: argparse.Namespace) -> Any:
-    from chalicelib.store.repo import Store, get_store
-
-    if args.table:
-        yield Store(args.table, region=args.region or "us-east-1")
-        return
-    from veille.cmd_digest import _local_store
-
-    with _local_store(args.data_dir):
-        yield get_store()

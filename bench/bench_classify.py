@@ -308,39 +308,19 @@ def main() -> int:
     from vaderSentiment_fr.vaderSentiment import SentimentIntensityAnalyzer as VaderFR
 
     vader_en, vader_fr = VaderEN(), VaderFR()
+
+    def vader_score(metric, analyzer, rows: list[dict], field: str) -> float:
+        truth = [r[field] for r in rows]
+        return round(float(metric(truth, vader_labels(analyzer, [r["text"] for r in rows]), average="macro")), 4)
+
     res["quality"]["vader"] = {
-        "sentiment_en_macro_recall": round(
-            float(
-                recall_score(
-                    [r["label"] for r in d["sent_en_dev"]],
-                    vader_labels(vader_en, [r["text"] for r in d["sent_en_dev"]]),
-                    average="macro",
-                )
-            ),
-            4,
-        ),
-        "sentiment_fr_macro_f1": round(
-            float(
-                f1_score(
-                    [r["label"] for r in d["sent_fr_dev"]],
-                    vader_labels(vader_fr, [r["text"] for r in d["sent_fr_dev"]]),
-                    average="macro",
-                )
-            ),
-            4,
-        ),
+        "sentiment_en_macro_recall": vader_score(recall_score, vader_en, d["sent_en_dev"], "label"),
+        "sentiment_fr_macro_f1": vader_score(f1_score, vader_fr, d["sent_fr_dev"], "label"),
     }
     for lang, analyzer in (("en", vader_en), ("fr", vader_fr)):
         starred = [r for r in test_rows if r["lang"] == lang and r.get("sentiment")]
-        res["quality"]["vader"][f"product_{lang}_sentiment_macro_f1"] = round(
-            float(
-                f1_score(
-                    [r["sentiment"] for r in starred],
-                    vader_labels(analyzer, [r["text"] for r in starred]),
-                    average="macro",
-                )
-            ),
-            4,
+        res["quality"]["vader"][f"product_{lang}_sentiment_macro_f1"] = vader_score(
+            f1_score, analyzer, starred, "sentiment"
         )
 
     speed_texts = [r["text"] for r in d["sent_en_dev"][:1000] + d["sent_fr_dev"]] + [r["text"] for r in test_rows[:676]]

@@ -542,13 +542,7 @@ class VeilleStack(cdk.Stack):
                 self,
                 "SourcesFailing",
                 alarm_description="A source failed on three fetches in a row (metric Veille/SourcesFailed)",
-                metric=cloudwatch.Metric(
-                    namespace="Veille",
-                    metric_name="SourcesFailed",
-                    dimensions_map={"service": "veille"},
-                    statistic="Maximum",
-                    period=cdk.Duration.minutes(15),
-                ),
+                metric=self._app_metric("SourcesFailed", "Maximum", cdk.Duration.minutes(15)),
                 threshold=1,
                 evaluation_periods=3,
                 datapoints_to_alarm=3,
@@ -579,13 +573,7 @@ class VeilleStack(cdk.Stack):
                 self,
                 "DigestsFailing",
                 alarm_description="A digest could not be built or sent on any channel (metric Veille/DigestsFailed)",
-                metric=cloudwatch.Metric(
-                    namespace="Veille",
-                    metric_name="DigestsFailed",
-                    dimensions_map={"service": "veille"},
-                    statistic="Sum",
-                    period=cdk.Duration.hours(1),
-                ),
+                metric=self._app_metric("DigestsFailed", "Sum", cdk.Duration.hours(1)),
                 threshold=1,
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -595,13 +583,7 @@ class VeilleStack(cdk.Stack):
                 self,
                 "CrisisCheckFailing",
                 alarm_description="Negative mentions not counted or checked for a crisis (Veille/CrisisChecksFailed)",
-                metric=cloudwatch.Metric(
-                    namespace="Veille",
-                    metric_name="CrisisChecksFailed",
-                    dimensions_map={"service": "veille"},
-                    statistic="Sum",
-                    period=cdk.Duration.minutes(15),
-                ),
+                metric=self._app_metric("CrisisChecksFailed", "Sum", cdk.Duration.minutes(15)),
                 threshold=1,
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -639,6 +621,16 @@ class VeilleStack(cdk.Stack):
             )
         for alarm in alarms:
             alarm.add_alarm_action(action)
+
+    def _app_metric(self, metric: str, statistic: str, period: cdk.Duration) -> cloudwatch.Metric:
+        """A metric the app emits through Powertools (namespace Veille, dimension service=veille)."""
+        return cloudwatch.Metric(
+            namespace="Veille",
+            metric_name=metric,
+            dimensions_map={"service": "veille"},
+            statistic=statistic,
+            period=period,
+        )
 
     def _lambda_metric(self, function: str, metric: str, statistic: str, period: cdk.Duration) -> cloudwatch.Metric:
         return cloudwatch.Metric(

@@ -46,6 +46,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def top_rated_without_kind(row: dict[str, Any]) -> bool:
+    """A product-feedback row with no kind label that is 5-star (or "positive" with no stars): mostly praise."""
+    if row.get("kind"):
+        return False
+    return row.get("stars") == 5 or (row.get("stars") is None and row.get("sentiment") == "positive")
+
+
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -32,6 +32,7 @@ from training.recipe import (
     predict_scores,
     read_jsonl,
     sha256_file,
+    top_rated_without_kind,
     with_aux,
 )
 
@@ -158,7 +159,7 @@ def head_datasets(
         if row.get("kind"):
             out["complaint"]["train"].append((row["text"], int(row["kind"] == "complaint")))
             out["complaint"]["weight"].append(1.0)
-        elif row.get("stars") == 5 or (row.get("stars") is None and row.get("sentiment") == "positive"):
+        elif top_rated_without_kind(row):
             out["complaint"]["train"].append((row["text"], 0))
             out["complaint"]["weight"].append(0.5)
     _add_corrections(out, corrections)

@@ -27,7 +27,7 @@ from sklearn.metrics import f1_score, recall_score
 from chalicelib.classify.builtin import BuiltinClassifier
 from chalicelib.classify.encoder import PACKAGE, PACKAGE_FILES, PACKAGE_VERSION
 from chalicelib.classify.schema import KINDS, ClassifyInput
-from training.recipe import SEED, read_jsonl, sha256_file
+from training.recipe import SEED, read_jsonl, sha256_file, top_rated_without_kind
 from training.train import LEAD_REPLY, MODEL_DIR, load_all, spam_split
 from training.vectors import VectorCache
 
@@ -59,14 +59,7 @@ def template_kind(row: dict[str, Any]) -> str | None:
 
 def praise_proxies(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows labelled praise, or 5-star (or "positive" unstarred) reviews with no kind label."""
-    return [
-        r
-        for r in rows
-        if r.get("kind") == "praise"
-        or (
-            not r.get("kind") and (r.get("stars") == 5 or (r.get("stars") is None and r.get("sentiment") == "positive"))
-        )
-    ]
+    return [r for r in rows if r.get("kind") == "praise" or top_rated_without_kind(r)]
 
 
 def load_feedback(folder: Path, split: str) -> list[dict[str, Any]]:

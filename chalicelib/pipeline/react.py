@@ -4,8 +4,9 @@
 record, while negative mentions are tallied and counted once per watch and hour when the batch ends
 (one counter update and one crisis check per hour instead of one per mention). :func:`react` takes its
 dependencies as parameters (tests pass fakes or a DynamoDB Local store). Both steps are safe to redo on
-a redelivered record: alerts go through :func:`chalicelib.alerts.deliver_once`, and the crisis counter
-only moves the first time.
+a redelivered record: an urgent alert goes out only while the mention's labels are not stored (the stored
+labels are its mark, so it costs no write), and the crisis counter only moves the first time. Crisis
+alerts keep their once-only marks (:func:`chalicelib.alerts.deliver_once`): one per episode.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.alerts import Alert, AlertItem, Channel, deliver_once
+from chalicelib.alerts import Alert, AlertItem, Channel
 from chalicelib.models import Mention, utcnow
 from chalicelib.observability import logger, metrics
 
@@ -73,7 +74,7 @@ def urgent_alert(mention: Mention, labels: dict[str, Any], watch: WatchConfig, l
 def react(
     mention: Mention,
     labels: dict[str, Any],
-    first_time: bool,
+    store_labels: Callable[[], bool],
     *,
     store: Any,
     config: VeilleConfig,
@@ -81,23 +82,27 @@ def react(
     now: datetime,
     app_url: str | None = None,
     tally: Callable[[str, datetime], None] | None = None,
-) -> None:
-    """Alert on an urgent complaint (once) and count negative mentions towards crisis detection.
+) -> bool:
+    """Store the labels (``store_labels()``, True the first time), alerting first on an urgent complaint, then
+    count a negative mention towards crisis detection; return what ``store_labels`` returned.
+
+    The urgent alert goes out *before* the labels are stored, and only while they are not stored yet: the
+    stored labels are its once-only mark, so an alert costs no write. A redelivered record whose labels are
+    stored alerts no more; one whose earlier attempt died between sending and storing alerts again (at
+    least once, never lost). A channel that fails leaves the labels unstored and raises, after marking the
+    channels that did get it (:func:`send_urgent`): the retry sends through the failed channel alone.
 
     ``app_url`` (the inbox page) is linked from the urgent alert when given. With ``tally``, a negative
     mention seen for the first time is handed to it (watch, created_at) instead of being counted and
-    checked here: :class:`BatchReaction` counts and checks once per hour at the end of the batch.
-
-    Both steps run even if one fails; the first error is then re-raised so that the stream retries
-    the record (which redoes only what had not been done).
+    checked here: :class:`BatchReaction` counts and checks once per hour at the end of the batch. A failed
+    count is raised after the labels are stored (the retry stores nothing twice).
     """
     try:
         watch = config.watch(mention.watch)
     except KeyError:
         logger.warning("mention of an unknown watch; no reaction", extra={"watch": mention.watch, "id": mention.id})
-        return
-    labels = mention.effective_labels(labels)
-    errors: list[Exception] = []
+        return store_labels()
+    effective = mention.effective_labels(labels)
     channels: Sequence[Channel] | None = None
 
     def get_channels() -> Sequence[Channel]:
@@ -106,7 +111,22 @@ def react(
             channels = channels_for(watch)
         return channels
 
-    negative = labels.get("sentiment") == "negative" and not labels.get("spam")
+    sent: list[str] = []
+    if is_urgent_complaint(effective, watch.urgency_threshold) and not store.is_labelled(mention):
+        try:
+            sent = send_urgent(store, urgent_alert(mention, effective, watch, app_url), get_channels())
+        except Exception as exc:  # the labels stay unstored: the retry sends again
+            logger.error("urgent alert failed", extra={"id": mention.id, "error": str(exc)})
+            raise
+        if sent:
+            metrics.add_metric(name="UrgentAlertsSent", unit="Count", value=1)
+    try:
+        first_time = store_labels()
+    except Exception:
+        _mark_sent(store, mention.id, sent, watch.name)  # the retry must not send through these again
+        raise
+
+    negative = effective.get("sentiment") == "negative" and not effective.get("spam")
     if negative and tally is not None:
         if first_time:
             tally(watch.name, mention.created_at)
@@ -114,20 +134,55 @@ def react(
         try:
             recent = now - mention.created_at <= CRISIS_RECENT
             count_negatives(store, watch, mention.created_at, int(first_time), get_channels, check=recent)
-        except Exception as exc:  # noqa: BLE001 - the urgent alert must still go out
+        except Exception as exc:
             logger.error("crisis detection failed", extra={"watch": watch.name, "error": str(exc)})
-            errors.append(exc)
+            raise
+    return first_time
 
-    if is_urgent_complaint(labels, watch.urgency_threshold):
+
+def _urgent_mark(mention_id: str, channel: str) -> str:
+    return f"urgent#{mention_id}#{channel}"
+
+
+def send_urgent(store: Any, alert: Alert, channels: Sequence[Channel]) -> list[str]:
+    """Send an urgent alert through each channel not marked as having it; return the channels it went
+    through now. Marks are written only when something failed: if a channel fails, the ones that worked
+    are marked and the first error is raised (the record is retried and resends through the failed ones).
+    """
+    from chalicelib.alerts import channel_name
+
+    sent: list[str] = []
+    errors: list[Exception] = []
+    for channel in channels:
+        name = channel_name(channel)
+        if store.get_once("alert", _urgent_mark(alert.key, name)) is not None:
+            continue  # an earlier, partly failed attempt sent it through this one
         try:
-            if deliver_once(store, urgent_alert(mention, labels, watch, app_url), get_channels()):
-                metrics.add_metric(name="UrgentAlertsSent", unit="Count", value=1)
-        except Exception as exc:  # noqa: BLE001 - re-raised below after the other step ran
-            logger.error("urgent alert failed", extra={"id": mention.id, "error": str(exc)})
+            channel(alert)
+        except Exception as exc:  # noqa: BLE001 - one failing channel must not stop the others
+            logger.warning("alert channel failed", extra={"alert_kind": alert.kind, "channel": name, "error": str(exc)})
             errors.append(exc)
-
+            continue
+        sent.append(name)
     if errors:
+        _mark_sent(store, alert.key, sent, alert.watch)
         raise errors[0]
+    return sent
+
+
+def _mark_sent(store: Any, mention_id: str, channels: Sequence[str], watch: str) -> None:
+    """Mark the channels an urgent alert went through, for the retry of a record that failed after sending.
+    Tried twice each; a mark that cannot be written is logged (that channel may get the alert twice)."""
+    for name in channels:
+        for attempt in (1, 2):
+            try:
+                store.put_once("alert", _urgent_mark(mention_id, name), {"watch": watch}, ttl_days=2)
+                break
+            except Exception as exc:  # noqa: BLE001 - best effort: a duplicate alert beats a lost one
+                if attempt == 2:
+                    logger.error(
+                        "urgent alert mark not written", extra={"id": mention_id, "channel": name, "error": str(exc)}
+                    )
 
 
 def count_negatives(
@@ -149,8 +204,8 @@ def count_negatives(
 
 
 class BatchReaction:
-    """The stream handler's reaction for one batch: ``reaction(mention, labels, first_time)`` per record,
-    then ``reaction.flush()`` once the batch is done."""
+    """The stream handler's reaction for one batch: ``reaction(mention, labels, store_labels)`` per record
+    (it stores the labels, see :func:`react`), then ``reaction.flush()`` once the batch is done."""
 
     def __init__(
         self,
@@ -165,11 +220,11 @@ class BatchReaction:
         self.negatives: dict[tuple[str, datetime], int] = {}
         self.recent: set[tuple[str, datetime]] = set()
 
-    def __call__(self, mention: Mention, labels: dict[str, Any], first_time: bool) -> None:
-        react(
+    def __call__(self, mention: Mention, labels: dict[str, Any], store_labels: Callable[[], bool]) -> bool:
+        return react(
             mention,
             labels,
-            first_time,
+            store_labels,
             store=self.store,
             config=self.config,
             channels_for=self.channels_for,

@@ -19,15 +19,17 @@ from chalicelib.observability import logger, metrics
 from chalicelib.store import schema
 from chalicelib.store.repo import Store, item_to_mention
 
-React = Callable[[Mention, dict[str, Any], bool], None]
+# A reaction stores the labels through the callable it is given (True the first time) and returns what it
+# returned; it may act before (urgent alerts) and after (crisis counts). See chalicelib.pipeline.react.
+React = Callable[[Mention, dict[str, Any], Callable[[], bool]], bool]
 
 
 class PoisonRecordError(ValueError):
     """A stream record that can never be processed (its image is not a valid mention)."""
 
 
-def _no_reaction(mention: Mention, labels: dict[str, Any], first_time: bool) -> None:
-    return None
+def _no_reaction(mention: Mention, labels: dict[str, Any], store_labels: Callable[[], bool]) -> bool:
+    return store_labels()
 
 
 def mention_from_record(record: Any) -> Mention | None:
@@ -111,12 +113,11 @@ def process_stream(
             alone = classify_mentions([mention], classifier)
             _adapt(learner, [mention], alone)
             labels = alone[mention.id]
-        first_time = store.set_labels(mention.id, labels, mention)
+        first_time = react(mention, labels, lambda: store.set_labels(mention.id, labels, mention))
         if first_time:
             metrics.add_metric(name="MentionsClassified", unit="Count", value=1)
         counts["labelled" if first_time else "redelivered"] += 1
         logger.debug("mention labelled", extra={"id": mention.id, "watch": mention.watch, "first_time": first_time})
-        react(mention, labels, first_time)
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
     answer = dict(process_partial_response(event=event, record_handler=handle, processor=processor, context=context))

@@ -84,8 +84,24 @@ class Recorder:
         self.alerts.append(alert)
 
 
+def stored(store: Any, m: Mention) -> Any:
+    """What the stream hands the reaction: storing m's labels (True the first time)."""
+    return lambda: store.set_labels(m.id, m.labels or {}, m)
+
+
+def urgent_react(store: Any, m: Mention, channels: list[Any]) -> bool:
+    return react(
+        m, m.labels or {}, stored(store, m), store=store, config=config(), channels_for=lambda w: channels, now=NOW
+    )
+
+
+def once_marks(store: Any) -> list[dict[str, Any]]:
+    answer = store.client.scan(TableName=store.table_name)
+    return [i for i in answer["Items"] if i["pk"]["S"].startswith("ONCE#")]
+
+
 def test_urgent_complaint_alerts_once_across_redelivery(store: Any, slack_server: SlackCapture) -> None:
-    # Given an urgent complaint, stored and labelled
+    # Given an urgent complaint, inserted
     m = mention(
         7,
         "acme charged me twice and support ignores me, I want a refund now",
@@ -95,39 +111,76 @@ def test_urgent_complaint_alerts_once_across_redelivery(store: Any, slack_server
         why={"complaint": ["charged me twice", "refund"]},
     )
     store.put_mention(m)
-    first = store.set_labels(m.id, m.labels)
     channels = [slack_channel(slack_server.url)]
 
-    # When the stream delivers it, then redelivers it (first_time is now False) twice
-    for first_time in (first, store.set_labels(m.id, m.labels), False):
-        react(m, m.labels or {}, first_time, store=store, config=config(), channels_for=lambda w: channels, now=NOW)
+    # When the stream delivers it, then redelivers it twice
+    firsts = [urgent_react(store, m, channels) for _ in range(3)]
 
-    # Then Slack got exactly one message quoting the text, the why, the reach and the link
+    # Then its labels were stored once and Slack got exactly one message quoting the text, the why, the
+    # reach and the link; the stored labels were the alert's only mark (no once-only item was written)
+    assert firsts == [True, False, False]
     assert len(slack_server.bodies) == 1
     body = slack_server.texts()
     assert "acme charged me twice" in body
     assert "complaint: charged me twice, refund" in body
     assert "7,000 followers" in body
     assert "https://reddit.example/7" in body
+    assert once_marks(store) == []
 
 
 def test_a_complaint_below_the_threshold_does_not_alert(store: Any) -> None:
     m = mention(1, "acme is a bit slow today", NOW, complaint=True, urgency=40)
+    store.put_mention(m)
     recorder = Recorder()
-    react(m, m.labels or {}, True, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+    assert urgent_react(store, m, [recorder]) is True
     assert recorder.alerts == []
 
 
 def test_urgent_alert_is_retried_when_every_channel_failed(store: Any) -> None:
     m = mention(2, "acme deleted all my projects!!", NOW, complaint=True, urgency=95)
+    store.put_mention(m)
     recorder = Recorder()
     recorder.fail = True
     with pytest.raises(NotifyError):
-        react(m, m.labels or {}, True, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+        urgent_react(store, m, [recorder])
+    # The labels were not stored: the record is retried, and the retry alerts
+    assert not store.is_labelled(m)
     recorder.fail = False
-    react(m, m.labels or {}, False, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
-    react(m, m.labels or {}, False, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+    assert urgent_react(store, m, [recorder]) is True
+    assert urgent_react(store, m, [recorder]) is False
     assert [a.kind for a in recorder.alerts] == ["urgent"]
+
+
+def test_a_retry_sends_through_the_failed_channel_alone(store: Any) -> None:
+    m = mention(3, "acme lost all our invoices, nobody answers", NOW, complaint=True, urgency=90)
+    store.put_mention(m)
+    email, slack = Recorder(), Recorder()
+    email.__name__ = "email"  # type: ignore[attr-defined]
+    slack.__name__ = "slack"  # type: ignore[attr-defined]
+    slack.fail = True
+    with pytest.raises(NotifyError):
+        urgent_react(store, m, [email, slack])
+    slack.fail = False
+    assert urgent_react(store, m, [email, slack]) is True
+    assert len(email.alerts) == 1 and len(slack.alerts) == 1
+
+
+def test_an_alert_sent_before_the_labels_failed_to_store_is_not_sent_again(store: Any) -> None:
+    m = mention(4, "acme charged my card three times", NOW, complaint=True, urgency=90)
+    store.put_mention(m)
+    recorder = Recorder()
+
+    def failing_store() -> bool:
+        raise RuntimeError("DynamoDB answered 500")
+
+    # When the alert went out but storing the labels failed (the record will be retried)
+    with pytest.raises(RuntimeError):
+        react(
+            m, m.labels or {}, failing_store, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW
+        )
+    # Then the retry stores the labels without alerting again
+    assert urgent_react(store, m, [recorder]) is True
+    assert len(recorder.alerts) == 1
 
 
 def test_crisis_alert_once_per_episode(store: Any) -> None:
@@ -143,7 +196,7 @@ def test_crisis_alert_once_per_episode(store: Any) -> None:
         react(
             m,
             m.labels or {},
-            first_time,
+            lambda: first_time,
             store=store,
             config=config(),
             channels_for=lambda w: [recorder],
@@ -197,10 +250,10 @@ def test_a_stream_batch_counts_its_negative_mentions_once_per_hour(store: Any) -
     batch = [mention(n, f"acme is down, number {n}", hour + timedelta(minutes=n)) for n in range(1, 6)]
     for m in batch:
         store.put_listed([m])
-        reaction(m, m.labels or {}, True)
-    reaction(batch[0], batch[0].labels or {}, False)  # a redelivered record counts nothing
+        reaction(m, m.labels or {}, lambda: True)
+    reaction(batch[0], batch[0].labels or {}, lambda: False)  # a redelivered record counts nothing
     happy = mention(9, "acme is great", hour + timedelta(minutes=9), sentiment="positive")
-    reaction(happy, happy.labels or {}, True)
+    reaction(happy, happy.labels or {}, lambda: True)
     assert counter_updates == [] and recorder.alerts == []  # nothing counted before the batch ends
     reaction.flush()
 

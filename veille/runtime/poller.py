@@ -1,8 +1,9 @@
 """Feed a DynamoDB Local stream to the stream handler exactly as Lambda's event source mapping would.
 
-Batches of up to ``batch_size`` records per shard, in order; the filter of the deployed mapping
-(INSERT of a mention item); partial batch failures retried from the first failed record up to
-``max_retries`` times; records that still fail go to the failure queue (a JSONL file, as the SQS
+Batches of up to ``batch_size`` records per shard, in order, filled across the stream's pages with what
+passes the filter of the deployed mapping (INSERT of a mention item), the rest once the shard has nothing
+more (each poll stands for the mapping's batching window); partial batch failures retried from the first
+failed record up to ``max_retries`` times; records that still fail go to the failure queue (a JSONL file, as the SQS
 on-failure destination does in AWS) and the shard moves on: a poison record never blocks it.
 """
 
@@ -131,6 +132,7 @@ class StreamPoller:
                 StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
             )["ShardIterator"]
         read = 0
+        batch: list[dict[str, Any]] = []
         while iterator:
             answer = self.client.get_records(ShardIterator=iterator, Limit=self.batch_size)
             records = answer.get("Records", [])
@@ -139,15 +141,24 @@ class StreamPoller:
             if not records:
                 break
             read += len(records)
-            batch = [lambda_record(r, self.stream_arn) for r in records]
-            kept = [r for r in batch if insert_of_mention(r)]
-            self.stats.filtered_out += len(batch) - len(kept)
-            if kept:
-                self.stats.delivered += len(kept)
-                self._deliver(kept)
+            for raw in records:
+                record = lambda_record(raw, self.stream_arn)
+                if not insert_of_mention(record):
+                    self.stats.filtered_out += 1
+                    continue
+                batch.append(record)
+                if len(batch) == self.batch_size:  # a full batch goes at once, as the mapping's does
+                    self._deliver_batch(batch)
+                    batch = []
+        if batch:  # what the shard had, short of a full batch (the batching window has passed)
+            self._deliver_batch(batch)
         if iterator is None:
             self._finished.add(shard_id)
         return read
+
+    def _deliver_batch(self, batch: list[dict[str, Any]]) -> None:
+        self.stats.delivered += len(batch)
+        self._deliver(batch)
 
     def _invoke(self, records: list[dict[str, Any]]) -> set[str]:
         """Invoke the handler; return the sequence numbers it reported failed (all, if it raised)."""

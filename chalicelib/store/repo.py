@@ -90,7 +90,7 @@ def mention_to_item(mention: Mention) -> dict[str, Any]:
 
     Fields at their default (status "new", no history, ...) are left out of both items and come back when read:
     it keeps a labelled mention under 1 KB, one write unit, where the defaults would push a tenth of them past."""
-    item = mention.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    item = _packed(mention.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
     item.update(schema.mention_key(mention.id))
     return item
 
@@ -101,16 +101,54 @@ def listed_key_of(mention: Mention) -> dict[str, str]:
 
 def listed_item(mention: Mention) -> dict[str, Any]:
     """The labelled mention under its watch and day: the item the listing reads and triage updates."""
-    item = mention.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    item = _packed(mention.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
     item.update(listed_key_of(mention))
     return item
+
+
+# A text longer than this many UTF-8 bytes is stored deflated (zlib) in a binary ``text_z`` instead of ``text``:
+# a write unit is 1 KB, and a long post or review (a GitHub issue, a Reddit thread) would otherwise cost two or
+# more write units on each of its two writes, and as much again in storage. Short texts stay readable as is.
+PACK_TEXT_BYTES = 600
+PACKED_TEXT = "text_z"
+
+
+def _packed(item: dict[str, Any]) -> dict[str, Any]:
+    import zlib
+
+    text = item.get("text")
+    if isinstance(text, str):
+        raw = text.encode("utf-8")
+        if len(raw) > PACK_TEXT_BYTES:
+            deflated = zlib.compress(raw, 9)
+            if len(deflated) < len(raw):
+                item = {k: v for k, v in item.items() if k != "text"}
+                item[PACKED_TEXT] = deflated
+    return item
+
+
+def _unpacked(item: dict[str, Any]) -> dict[str, Any]:
+    """The item with its ``text`` back; a packed text comes as bytes, boto3's Binary, or base64 (a stream
+    record as Lambda delivers it)."""
+    import base64
+    import zlib
+
+    packed = item.get(PACKED_TEXT)
+    if packed is None:
+        return item
+    data = getattr(packed, "value", packed)
+    if isinstance(data, str):
+        data = base64.b64decode(data)
+    out = {k: v for k, v in item.items() if k != PACKED_TEXT}
+    out["text"] = zlib.decompress(bytes(data)).decode("utf-8")
+    return out
 
 
 _KEY_ATTRIBUTES = (schema.PK, schema.SK, schema.LEGACY_GSI1_PK, schema.LEGACY_GSI1_SK)
 
 
 def item_to_mention(item: dict[str, Any]) -> Mention:
-    data = {k: v for k, v in item.items() if k not in _KEY_ATTRIBUTES}
+    data = {k: v for k, v in _unpacked(item).items() if k not in _KEY_ATTRIBUTES}
     return Mention.model_validate(data)
 
 
@@ -299,6 +337,18 @@ class Store:
         except ClientError:
             return False  # labelled already: a redelivery
         return True
+
+    def is_labelled(self, mention: Mention) -> bool:
+        """Whether the stream has already stored this mention's labels (a consistent read of its listed item):
+        what decides, before an urgent alert goes out, that a redelivered record already had it."""
+        answer = self._call(
+            "get_item",
+            Key=serialize(listed_key_of(mention)),
+            ConsistentRead=True,
+            ProjectionExpression="#l",
+            ExpressionAttributeNames={"#l": "labels"},
+        )
+        return "labels" in (answer.get("Item") or {})
 
     def update_mention(
         self,

@@ -152,3 +152,44 @@ def test_triage_before_the_labels_keeps_both(store) -> None:
     assert (shown.status, shown.note, shown.labels) == ("ignored", "seen", {"sentiment": "neutral"})
     assert [c.status for c in shown.history] == ["ignored"]
     assert [m.id for m in store.iter_mentions("acme", ["2026-11-21"])] == [mention.id]
+
+
+def test_a_long_post_is_stored_deflated_in_one_write_unit_and_read_back_whole(store) -> None:
+    # A 1.9 KB review (two write units on each write if stored as is), with accents and an emoji
+    text = " ".join(
+        f"acme export {n} failed again, the CSV has every accent wrong (é, à, ç) and support never answers 😡"
+        for n in range(19)
+    )
+    assert len(text.encode()) > 1900
+    mention = _mention("long", text=text)
+    labels = {"sentiment": "negative", "urgency": 55, "complaint": True}
+    assert _units(store, lambda: store.put_mention(mention)) == 1.0
+    assert _units(store, lambda: store.set_labels(mention.id, labels, mention)) == 1.0
+    # Read back whole from the insert, the listing and the stream's own path
+    assert store.get_mention(mention.id).text == text
+    (listed,), _ = store.mentions_of_day("acme", "2026-11-21")
+    assert listed.text == text and listed.labels == labels
+    raw = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(mention.id)))["Item"]
+    assert "text" not in raw and "B" in raw["text_z"]
+    # A short text stays readable in the table as it is
+    store.put_mention(_mention("short"))
+    raw = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(_mention("short").id)))
+    assert raw["Item"]["text"] == {"S": "acme is great"}
+
+
+def test_a_deflated_text_reaches_the_stream_handler_as_lambda_delivers_it(store) -> None:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+    from chalicelib.pipeline.stream import mention_from_record
+    from veille.runtime.poller import lambda_record
+
+    text = "acme lost my invoices after the update, " * 40
+    mention = _mention("streamed", text=text)
+    store.put_mention(mention)
+    item = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(mention.id)))["Item"]
+    raw = {"eventID": "1", "eventName": "INSERT", "dynamodb": {"Keys": {"pk": item["pk"], "sk": item["sk"]},
+           "NewImage": item, "SequenceNumber": "1", "StreamViewType": "NEW_IMAGE"}}  # fmt: skip
+    # Lambda's event is JSON: the binary attribute arrives base64-encoded
+    record = lambda_record(raw, "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x")
+    assert isinstance(record["dynamodb"]["NewImage"]["text_z"]["B"], str)
+    assert mention_from_record(DynamoDBRecord(record)).text == mention.text

@@ -137,11 +137,15 @@ def test_the_stream_labels_every_insert_once_and_a_poison_record_never_blocks_it
     store.set_labels  # noqa: B018 - documents what the handler calls
     before = store.get_mention(good[0].id).labels
     lines = _LogLines()
-    logging.getLogger("veille").addHandler(lines)
+    veille_logger = logging.getLogger("veille")
+    level = veille_logger.level  # at INFO, as in production (a quiet CLI run earlier may have raised it)
+    veille_logger.addHandler(lines)
+    veille_logger.setLevel(logging.INFO)
     try:
         answer = veille_server.app_module.classify_mentions({"Records": [record]}, LambdaContext("classify_mentions"))
     finally:
-        logging.getLogger("veille").removeHandler(lines)
+        veille_logger.removeHandler(lines)
+        veille_logger.setLevel(level)
     assert answer == {"batchItemFailures": []}
     assert store.get_mention(good[0].id).labels == before
     # One short INFO line for the batch, none per mention at INFO.

@@ -214,11 +214,21 @@ def crisis_alert(watch: str, spike: Spike, mentions: Sequence[Mention]) -> Alert
 
 
 def check_crisis(
-    store: CrisisStore, watch: str, hour: datetime, min_count: int, channels: Sequence[Channel]
+    store: CrisisStore,
+    watch: str,
+    hour: datetime,
+    min_count: int,
+    channels: Sequence[Channel],
+    pending: Mapping[str, int] | None = None,
 ) -> Alert | None:
-    """Raise the crisis alert of the episode ``hour`` belongs to, once; return it when a spike is on."""
+    """Raise the crisis alert of the episode ``hour`` belongs to, once; return it when a spike is on.
+
+    ``pending``: counts by hour key not written to the counters yet (the stream window's tally), added to them.
+    """
     hour = floor_hour(hour)
     counts = load_counts(store, watch, hour - timedelta(hours=BASELINE_HOURS), hour)
+    for key, amount in (pending or {}).items():
+        counts[key] = counts.get(key, 0) + amount
     spike = assess_hour(counts, hour, min_count)
     if spike is None:
         return None

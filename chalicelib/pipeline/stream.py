@@ -82,11 +82,22 @@ def classify_mentions(mentions: Sequence[Mention], classifier: Any) -> dict[str,
 def process_stream(
     event: dict[str, Any], context: Any, store: Store, classifier: Any, react: React = _no_reaction
 ) -> dict[str, Any]:
-    """Classify the batch's mention INSERTs and return the partial batch failures for Lambda."""
+    """Classify the batch's mention INSERTs and return the partial batch failures for Lambda.
+
+    In a tumbling window (the event has ``window``), the answer also carries the window's ``state`` (the
+    reaction's tally of negative mentions), and the window's last invocation writes that tally; a failure to
+    write it fails the invocation, which Lambda retries before the shard goes on.
+    """
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
     from chalicelib.pipeline.learn import Learner
+
+    windowed = "window" in event and hasattr(react, "open_window")
+    if windowed:
+        react.open_window(event.get("state"))  # type: ignore[attr-defined]
+    if not event.get("Records"):  # a window's last invocation brings no records
+        return _window_answer(event, react, {"batchItemFailures": []}) if windowed else {"batchItemFailures": []}
 
     # Classify the whole batch at once (fast path); a record whose batch step failed is redone alone.
     # Then each watch's corrections shift the labels of mentions like the ones a person corrected.
@@ -127,7 +138,15 @@ def process_stream(
     failures: Any = answer.get("batchItemFailures") or []
     failed = len(failures)
     logger.info("stream batch", extra={"records": len(event.get("Records", [])), **counts, "failed": failed})
-    return answer
+    return _window_answer(event, react, answer) if windowed else answer
+
+
+def _window_answer(event: dict[str, Any], react: Any, answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer with the window's state; at the window's end, after its tally is written (or raise)."""
+    if event.get("isFinalInvokeForWindow") or event.get("isWindowTerminatedEarly"):
+        react.close_window()
+        logger.info("stream window closed", extra={"window": event.get("window"), "shard": event.get("shardId")})
+    return {**answer, "state": react.window_state()}
 
 
 def _adapt(learner: Any, mentions: Sequence[Mention], labels: dict[str, dict[str, Any]]) -> None:

@@ -613,16 +613,37 @@ class Store:
         """Undo a mark whose action failed, so that a retry may do it."""
         self._call("delete_item", Key=serialize({schema.PK: f"ONCE#{kind}#{key}", schema.SK: "ONCE"}))
 
-    def add_to_counter(self, watch: str, name: str, hour: datetime, amount: int = 1) -> int:
-        """Add to an hourly counter; return its new value."""
-        answer = self._call(
-            "update_item",
-            Key=serialize({schema.PK: f"COUNT#{watch}#{name}", schema.SK: hour.strftime("%Y-%m-%dT%H")}),
-            UpdateExpression="ADD #n :a SET expires_at = if_not_exists(expires_at, :ttl)",
-            ExpressionAttributeNames={"#n": "n"},
-            ExpressionAttributeValues=serialize({":a": amount, ":ttl": int(hour.timestamp()) + 30 * 86400}),
-            ReturnValues="UPDATED_NEW",
-        )
+    def add_to_counter(
+        self, watch: str, name: str, hour: datetime, amount: int = 1, once: str | None = None
+    ) -> int | None:
+        """Add to an hourly counter; return its new value. With ``once`` (the id of what is being added, a
+        stream window's tally), an addition already made under that id is not made again (returns None)."""
+        from botocore.exceptions import ClientError
+
+        update = "ADD #n :a SET expires_at = if_not_exists(expires_at, :ttl)"
+        names = {"#n": "n"}
+        values: dict[str, Any] = {":a": amount, ":ttl": int(hour.timestamp()) + 30 * 86400}
+        condition: dict[str, Any] = {}
+        if once is not None:
+            update = "ADD #n :a, #w :w SET expires_at = if_not_exists(expires_at, :ttl)"
+            names["#w"] = "applied"
+            values[":w"] = {once}
+            values[":once"] = once
+            condition = {"ConditionExpression": "NOT contains(#w, :once)"}
+        try:
+            answer = self._call(
+                "update_item",
+                Key=serialize({schema.PK: f"COUNT#{watch}#{name}", schema.SK: hour.strftime("%Y-%m-%dT%H")}),
+                UpdateExpression=update,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=serialize(values),
+                ReturnValues="UPDATED_NEW",
+                **condition,
+            )
+        except ClientError as exc:
+            if once is not None and exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None  # added already (a retried window end)
+            raise
         return int(deserialize(answer["Attributes"])["n"])
 
     def counters(self, watch: str, name: str, start: datetime, end: datetime) -> dict[str, int]:

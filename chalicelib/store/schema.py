@@ -8,7 +8,8 @@ Item kinds (``pk`` / ``sk``):
 - cursor:         ``CURSOR#<watch>#<source>`` / ``CURSOR``
 - source health:  ``HEALTH`` / ``<watch>#<source>``
 - once-only mark: ``ONCE#<kind>#<key>`` / ``ONCE``   (alerts, digests: a conditional put makes them exactly-once)
-- hourly counter: ``COUNT#<watch>#<name>`` / ``<YYYY-MM-DDTHH>``
+- hourly counter: ``COUNT#<watch>#<name>`` / ``<YYYY-MM-DDTHH>``   (the stream adds a window's tally once: ``applied``
+                  holds the ids of the windows added)
 - correction:     ``CORRECTIONS#<watch>`` / ``C#<mention id>`` (text, labels, at, vector; a removed one is a
                   tombstone with ``removed_at``) and ``CORRECTIONS#<watch>`` / ``VERSION`` (changes with the set)
 Streams carry NEW_IMAGE; only mention INSERTs are processed (``sk == "MENTION"``): the listed mention's INSERT has

@@ -30,6 +30,7 @@ from aws_cdk import aws_sqs as sqs
 from chalice.cdk import Chalice
 from constructs import Construct
 
+from chalicelib.pipeline.react import TALLY_WINDOW_S
 from chalicelib.store import schema
 from infra_app.encoder_layer import build_encoder_layer, python_version
 from infra_app.secret_names import secrets_of, ssm_prefix
@@ -433,6 +434,8 @@ class VeilleStack(cdk.Stack):
             "BisectBatchOnFunctionError": True,
             "MaximumRetryAttempts": STREAM_MAX_RETRIES,
             "MaximumRecordAgeInSeconds": STREAM_MAX_RECORD_AGE_S,
+            # Negative mentions are tallied in the window's state and counted once per window (react.py).
+            "TumblingWindowInSeconds": TALLY_WINDOW_S,
             "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": self.failure_queue.queue_arn}},
         }
         for key, value in overrides.items():

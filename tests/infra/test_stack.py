@@ -116,6 +116,16 @@ def test_stream_mapping_reports_partial_failures_bisects_and_gives_up_in_bounded
     assert event["StartingPosition"] == "TRIM_HORIZON"
 
 
+def test_stream_mapping_keeps_the_tumbling_window_the_crisis_tally_relies_on(synth: Synth) -> None:
+    from chalicelib.pipeline.react import TALLY_WINDOW_S
+    from veille.runtime.stack import stream_window_s
+
+    event = stream_event(synth)
+    # Lambda allows up to 900 s; the local poller keeps windows of the same length
+    assert event["TumblingWindowInSeconds"] == TALLY_WINDOW_S == stream_window_s()
+    assert 0 < event["TumblingWindowInSeconds"] <= 900
+
+
 def test_stream_failures_go_to_an_encrypted_queue_that_has_its_own_dead_letter_queue(synth: Synth) -> None:
     event = stream_event(synth)
     queue_id = event["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]

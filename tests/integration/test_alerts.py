@@ -264,3 +264,42 @@ def test_a_stream_batch_counts_its_negative_mentions_once_per_hour(store: Any) -
     assert len(crises) == 1 and len(crises[0].items) == 3
     reaction.flush()  # an empty flush does nothing
     assert len(counter_updates) == 1 and len(recorder.alerts) == 1
+
+
+def test_in_a_stream_window_negatives_are_counted_once_when_the_window_ends(store: Any) -> None:
+    from chalicelib.pipeline.react import BatchReaction
+
+    # Given a quiet fortnight: one negative mention every 12 hours
+    hour = NOW.replace(minute=0)
+    for h in range(12, 14 * 24 + 1, 12):
+        store.add_to_counter("acme", COUNTER, hour - timedelta(hours=h))
+    recorder = Recorder()
+
+    def batch(numbers: range, state: dict[str, Any]) -> tuple[BatchReaction, dict[str, Any]]:
+        reaction = BatchReaction(store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+        reaction.open_window(state)
+        for n in numbers:
+            m = mention(n, f"acme is down, number {n}", hour + timedelta(minutes=n))
+            store.put_listed([m])
+            reaction(m, m.labels or {}, lambda: True)
+        reaction.flush()
+        return reaction, reaction.window_state()
+
+    # When two batches of one window bring two then three negative mentions of this hour
+    _, state = batch(range(1, 3), {})
+    reaction, state = batch(range(3, 6), state)
+
+    # Then nothing was written to the counter yet, but the crisis was seen on the third mention, at once
+    assert store.counters("acme", COUNTER, hour, hour) == {}
+    assert state["tally"] == {f"acme|{hour:%Y-%m-%dT%H}": 5}
+    assert [a.kind for a in recorder.alerts] == ["crisis"]
+
+    # When the window ends, and its end is retried (the function failed after writing)
+    reaction.close_window()
+    again = BatchReaction(store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+    again.open_window(state)
+    again.close_window()
+
+    # Then the hour's counter holds the five, once; and the next window starts empty
+    assert store.counters("acme", COUNTER, hour, hour) == {f"{hour:%Y-%m-%dT%H}": 5}
+    assert reaction.window_state() == {}

@@ -224,3 +224,46 @@ def test_serve_picks_up_an_appended_entry_and_stops_cleanly(tmp_path: Path) -> N
     assert not (tmp_path / "data" / "serve.json").exists()
     leftover = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.strip()
     assert leftover == "", f"processes left behind: {leftover}"
+
+
+def test_the_local_poller_keeps_lambdas_tumbling_windows(veille_server) -> None:
+    from veille.runtime.poller import StreamPoller
+
+    store = veille_server.store
+    now = [1_800_000_000.0]  # a multiple of 60: a window starts here
+    events: list[dict] = []
+
+    def handler(event: dict, context: object) -> dict:
+        events.append(event)
+        seen = int((event.get("state") or {}).get("seen", 0))
+        state = {} if event["isFinalInvokeForWindow"] else {"seen": seen + len(event["Records"])}
+        return {"batchItemFailures": [], "state": state}
+
+    poller = StreamPoller(
+        veille_server.poller.client, veille_server.poller.stream_arn, handler,
+        function_name="classify_mentions", window_s=60, clock=lambda: now[0],
+    )  # fmt: skip
+    mentions = [
+        Mention(source="hn", external_id=f"w{n}", text=f"acme window {n}", created_at=utcnow(),
+                matches=[WatchMatch(watch="acme")])
+        for n in range(5)
+    ]  # fmt: skip
+    # When mentions arrive in two polls of the same window, then the window's time is up
+    store.put_mentions(mentions[:2])
+    poller.poll_once()
+    store.put_mentions(mentions[2:])
+    now[0] += 30
+    poller.poll_once()
+    now[0] += 31
+    poller.poll_once()
+
+    # Then each batch carried the window and the state the previous one returned, and the window's last
+    # invocation came without records, flagged final, with the whole window's state
+    batches = [e for e in events if e["Records"]]
+    ours = [e for e in batches if all("acme window" in json.dumps(r) for r in e["Records"])]
+    assert [len(e["Records"]) for e in ours] and sum(len(e["Records"]) for e in ours) == 5
+    assert all(e["window"] == batches[0]["window"] and not e["isFinalInvokeForWindow"] for e in batches)
+    assert batches[0]["window"]["end"] == "2027-01-15T08:01:00Z"
+    final = events[-1]
+    assert final["Records"] == [] and final["isFinalInvokeForWindow"] is True
+    assert final["state"]["seen"] == sum(len(e["Records"]) for e in batches)

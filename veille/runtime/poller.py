@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,6 +86,8 @@ class StreamPoller:
         max_retries: int = 3,
         failure_log: Path | None = None,
         say: Callable[[str], None] | None = None,
+        window_s: float | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = streams_client
         self.stream_arn = stream_arn
@@ -98,6 +101,11 @@ class StreamPoller:
         self._iterators: dict[str, str | None] = {}
         self._finished: set[str] = set()
         self._lock = threading.Lock()
+        # Tumbling windows (TumblingWindowInSeconds of the mapping): per shard, the open window and its state.
+        self.window_s = window_s
+        self.clock = clock
+        self._windows: dict[str, dict[str, Any]] = {}
+        self._shard = ""
 
     def poll_once(self) -> int:
         """Read what is new on every shard and deliver it; return the number of records read."""
@@ -112,7 +120,64 @@ class StreamPoller:
                 ):
                     continue
                 read += self._drain_shard(shard_id)
+                self._roll_window(shard_id)
             return read
+
+    # -- tumbling windows ---------------------------------------------------------------------------
+    def _window(self, shard_id: str) -> dict[str, Any]:
+        """The shard's open window, opened now (aligned on multiples of window_s, as Lambda's are) if none."""
+        assert self.window_s
+        window = self._windows.get(shard_id)
+        if window is None:
+            start = self.clock() // self.window_s * self.window_s
+            window = {"start": start, "end": start + self.window_s, "state": {}}
+            self._windows[shard_id] = window
+        return window
+
+    def _window_fields(self, shard_id: str, final: bool) -> dict[str, Any]:
+        window = self._window(shard_id)
+
+        def iso(t: float) -> str:
+            return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        return {
+            "window": {"start": iso(window["start"]), "end": iso(window["end"])},
+            "state": window["state"],
+            "shardId": shard_id,
+            "eventSourceARN": self.stream_arn,
+            "isFinalInvokeForWindow": final,
+            "isWindowTerminatedEarly": False,
+        }
+
+    def _roll_window(self, shard_id: str) -> None:
+        """End the shard's window if its time is up."""
+        window = self._windows.get(shard_id)
+        if window is not None and self.clock() >= window["end"]:
+            self._end_window(shard_id)
+
+    def _end_window(self, shard_id: str) -> None:
+        """The window's last invocation (no records, ``isFinalInvokeForWindow``), retried as Lambda does before
+        the shard goes on; then the next window starts with a fresh state."""
+        window = self._windows.get(shard_id)
+        if window is None:
+            return
+        if window["state"]:
+            for attempt in range(self.max_retries + 1):
+                event = {"Records": [], **self._window_fields(shard_id, final=True)}
+                self.stats.invocations += 1
+                try:
+                    self.handler(event, LambdaContext(self.function_name))
+                    break
+                except Exception as exc:  # noqa: BLE001 - retried; locally the state is dropped at the end
+                    if attempt == self.max_retries and self.say:
+                        self.say(f"the end of a stream window failed {attempt + 1} times ({exc}); its state is dropped")
+        del self._windows[shard_id]
+
+    def end_windows(self) -> None:
+        """End every open window now (the stream is drained, or the runtime stops): their tallies are written."""
+        with self._lock:
+            for shard_id in list(self._windows):
+                self._end_window(shard_id)
 
     def _shards(self) -> list[dict[str, Any]]:
         shards: list[dict[str, Any]] = []
@@ -133,6 +198,8 @@ class StreamPoller:
             )["ShardIterator"]
         read = 0
         batch: list[dict[str, Any]] = []
+        self._shard = shard_id
+        self._roll_window(shard_id)
         while iterator:
             answer = self.client.get_records(ShardIterator=iterator, Limit=self.batch_size)
             records = answer.get("Records", [])
@@ -163,10 +230,17 @@ class StreamPoller:
     def _invoke(self, records: list[dict[str, Any]]) -> set[str]:
         """Invoke the handler; return the sequence numbers it reported failed (all, if it raised)."""
         self.stats.invocations += 1
+        event: dict[str, Any] = {"Records": records}
+        if self.window_s:
+            event.update(self._window_fields(self._shard, final=False))
         try:
-            answer = self.handler({"Records": records}, LambdaContext(self.function_name))
+            answer = self.handler(event, LambdaContext(self.function_name))
         except Exception:  # noqa: BLE001 - a crashed invocation fails the whole batch, as in Lambda
             return {r["dynamodb"]["SequenceNumber"] for r in records}
+        if self.window_s:
+            if not isinstance(answer, dict) or "state" not in answer:
+                return {r["dynamodb"]["SequenceNumber"] for r in records}  # Lambda: no state is a failed invocation
+            self._windows[self._shard]["state"] = answer["state"] or {}
         failures = (answer or {}).get("batchItemFailures", []) if isinstance(answer, dict) else []
         return {f["itemIdentifier"] for f in failures}
 

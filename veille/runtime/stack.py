@@ -125,6 +125,11 @@ class LocalStack:
         for thread in self._threads:
             thread.join(timeout=15)
         self._threads.clear()
+        if self.poller is not None:
+            try:
+                self.poller.end_windows()  # the tallies of the open windows go to the counters before the end
+            except Exception as exc:  # noqa: BLE001 - stopping must finish
+                self.progress(f"stream windows not ended: {exc}")
         if self.ddb is not None:
             self.ddb.stop()
             self.ddb = None
@@ -162,6 +167,7 @@ class LocalStack:
             batch_size=source.batch_size,
             failure_log=failure_log,
             say=self.progress,
+            window_s=stream_window_s(),
         )
 
     def _start_http(self) -> None:
@@ -220,14 +226,23 @@ class LocalStack:
             return None
 
     def drain_stream(self, timeout_s: float = 60.0) -> int:
-        """Poll until the stream has nothing new (twice in a row); return the records read."""
+        """Poll until the stream has nothing new (twice in a row), then end the open stream windows (as if their
+        time were up: their tallies reach the counters); return the records read."""
         assert self.poller is not None
         total, quiet, deadline = 0, 0, time.monotonic() + timeout_s
         while quiet < 2 and time.monotonic() < deadline:
             read = self.poller.poll_once()
             total += read
             quiet = quiet + 1 if read == 0 else 0
+        self.poller.end_windows()
         return total
+
+
+def stream_window_s() -> float:
+    """The stream mapping's tumbling window, as infra deploys it."""
+    from chalicelib.pipeline.react import TALLY_WINDOW_S
+
+    return float(TALLY_WINDOW_S)
 
 
 def clear_caches() -> None:

@@ -90,9 +90,9 @@ def mention_to_item(mention: Mention) -> dict[str, Any]:
 
     Fields at their default (status "new", no history, ...) are left out of both items and come back when read:
     it keeps a labelled mention under 1 KB, one write unit, where the defaults would push a tenth of them past."""
-    item = _packed(mention.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+    item = mention.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     item.update(schema.mention_key(mention.id))
-    return item
+    return _packed(item)
 
 
 def listed_key_of(mention: Mention) -> dict[str, str]:
@@ -101,16 +101,35 @@ def listed_key_of(mention: Mention) -> dict[str, str]:
 
 def listed_item(mention: Mention) -> dict[str, Any]:
     """The labelled mention under its watch and day: the item the listing reads and triage updates."""
-    item = _packed(mention.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+    item = mention.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     item.update(listed_key_of(mention))
-    return item
+    return _packed(item)
 
 
-# A text longer than this many UTF-8 bytes is stored deflated (zlib) in a binary ``text_z`` instead of ``text``:
-# a write unit is 1 KB, and a long post or review (a GitHub issue, a Reddit thread) would otherwise cost two or
-# more write units on each of its two writes, and as much again in storage. Short texts stay readable as is.
+# The text is stored deflated (zlib) in a binary ``text_z`` instead of ``text`` when it is longer than
+# PACK_TEXT_BYTES, or when the item would pass PACK_ITEM_BYTES (a write unit is 1 KB: a labelled mention just
+# past it costs two on each write, and a long post or review two or more, and as much again in storage).
+# Short texts of small items stay readable as they are.
 PACK_TEXT_BYTES = 600
+PACK_ITEM_BYTES = 1000
 PACKED_TEXT = "text_z"
+
+
+def item_bytes(value: Any) -> int:
+    """About what DynamoDB counts for a plain value (and, for a dict at the top, an item): names plus values."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    if isinstance(value, bool) or value is None:
+        return 1
+    if isinstance(value, int | float):
+        return (len(repr(value).lstrip("-").replace(".", "")) + 1) // 2 + 1
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    if isinstance(value, dict):
+        return 3 + sum(len(str(k).encode("utf-8")) + item_bytes(v) + 1 for k, v in value.items())
+    if isinstance(value, list | tuple | set):
+        return 3 + sum(item_bytes(v) + 1 for v in value)
+    return len(str(value).encode("utf-8"))
 
 
 def _packed(item: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +138,7 @@ def _packed(item: dict[str, Any]) -> dict[str, Any]:
     text = item.get("text")
     if isinstance(text, str):
         raw = text.encode("utf-8")
-        if len(raw) > PACK_TEXT_BYTES:
+        if len(raw) > PACK_TEXT_BYTES or (len(raw) > 80 and item_bytes(item) > PACK_ITEM_BYTES):
             deflated = zlib.compress(raw, 9)
             if len(deflated) < len(raw):
                 item = {k: v for k, v in item.items() if k != "text"}

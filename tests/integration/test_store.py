@@ -193,3 +193,21 @@ def test_a_deflated_text_reaches_the_stream_handler_as_lambda_delivers_it(store)
     record = lambda_record(raw, "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x")
     assert isinstance(record["dynamodb"]["NewImage"]["text_z"]["B"], str)
     assert mention_from_record(DynamoDBRecord(record)).text == mention.text
+
+
+def test_a_labelled_mention_near_1_kb_is_packed_under_it(store) -> None:
+    # A 560-byte review whose labels (scores, why) take the listed item past 1 KB
+    text = "acme's new export keeps failing on our 40-person team, " * 10
+    labels = {
+        "sentiment": "negative", "sentiment_score": -0.8123456, "complaint": True, "kind": "complaint",
+        "urgency": 66, "needs_reply": True, "lead": False, "spam": False, "offensive": False,
+        "scores": dict.fromkeys(("complaint", "spam", "lead", "offensive", "needs_reply", "negative"), 0.123456789),
+        "why": {"complaint": ["keeps failing", "export", "team"], "needs_reply": ["failing"]},
+        "backend": "builtin+encoder", "model_version": "2026-12-03", "lang": "en",
+    }  # fmt: skip
+    mention = _mention("near", text=text)
+    assert len(text.encode()) < 600
+    store.put_mention(mention)
+    assert _units(store, lambda: store.set_labels(mention.id, labels, mention)) == 1.0
+    (listed,), _ = store.mentions_of_day("acme", "2026-11-21")
+    assert listed.text == mention.text and listed.labels == labels

@@ -104,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         "package_unzipped_mb": package.get("unzipped_mb"),
         "mentions_per_s": pipeline["mentions_per_s"],
         "write_units_per_mention": per_mention["write_units"],
+        # A burst of 10k mentions fills one stream window; spread over a day, every window writes its counter.
+        "write_units_per_mention_at_volume": {
+            str(d): round(cost.write_units_per_mention(d, usage), 4) for d in VOLUMES
+        },
         "read_units_per_mention": per_mention["read_units"],
         "scans": pipeline["capacity"]["scans"],
         "cost_usd_month": {d: round(c["total"], 2) for d, c in costs.items()},
@@ -143,11 +147,6 @@ def scenarios(usage: cost.Usage, pm: dict[str, float], pipeline: dict[str, Any])
         ("Lambda function URLs (no API Gateway)", usage, A(front_door="function_url")),
         ("every mention kept 90 days (no retention per source)", usage, A(retention_mix=())),
         ("Standard-IA table class", usage, A(table_class="standard_ia")),
-        (
-            f"long texts (> {pipeline['item_bytes'].get('compress_over_bytes', 512)} B) compressed",
-            usage,
-            A(compress_long_text=True),
-        ),
         ("as before issue 14's front door and retention (REST API, 90 days)", usage,
          A(front_door="rest", access_log_bytes=0, retention_mix=())),
     ]  # fmt: skip
@@ -167,8 +166,9 @@ def usage_from(pipeline: dict[str, Any]) -> tuple[cost.Usage, dict[str, float]]:
     alert_units = sum(v for k, v in by_kind.items() if k.startswith("ONCE#alert"))
     logs = pipeline.get("log_bytes_by_handler", {})
     per_mention = {
-        "write_units": round(writes / n, 3),
+        "write_units": round(writes / n, 4),
         "write_units_without_alert_marks": round((writes - alert_units) / n, 3),
+        "write_units_without_counters_and_marks": round((writes - alert_units - by_kind.get("COUNT", 0.0)) / n, 4),
         # the insert (MENTION#<id>) and the labelled item the listing reads (WATCH#<watch>#<day>)
         "mention_write_units": round((by_kind.get("MENTION", 0.0) + by_kind.get("WATCH", 0.0)) / n, 3),
         "counter_write_units": round(by_kind.get("COUNT", 0.0) / n, 3),
@@ -184,7 +184,7 @@ def usage_from(pipeline: dict[str, Any]) -> tuple[cost.Usage, dict[str, float]]:
         "log_bytes": round(pipeline["log_bytes"] / n, 1),
     }
     usage = cost.Usage(
-        write_units=per_mention["write_units_without_alert_marks"],
+        write_units=per_mention["write_units_without_counters_and_marks"],
         alert_write_units=per_mention["alert_write_units_per_alert"],
         read_units=per_mention["read_units"],
         digest_read_units=per_mention["digest_read_units"],
@@ -195,7 +195,6 @@ def usage_from(pipeline: dict[str, Any]) -> tuple[cost.Usage, dict[str, float]]:
         intake_ms=per_mention["intake_ms_modelled"],
         log_bytes=per_mention["stream_log_bytes"] if logs else per_mention["log_bytes"],
         webhook_log_bytes=per_mention["webhook_log_bytes"],
-        compressed_item_bytes=pipeline["item_bytes"].get("compressed_mean", 0.0),
     )
     return usage, per_mention
 
@@ -214,11 +213,14 @@ def _write_units_line(r: dict[str, Any]) -> str:
         f"Write units per mention, by item: {parts}. The mention takes {pm['mention_write_units']}: its insert "
         "(MENTION, the dedupe record: 1) and the labelled item the day listing reads (WATCH, written once by the "
         "stream: 1, or 2 past 1 KB); no index entry, no label update. "
-        f"Urgent-alert marks cost {pm['alert_write_units_per_alert']} WRU per alert; this corpus sent "
-        f"{p['alerts_posted']:,} urgent alerts for {n:,} mentions, so the bill counts them per alert "
-        f"(Assumptions.alerts_per_day) and the mentions at {pm['write_units_without_alert_marks']} WRU each. "
-        "Hourly crisis counters are counted once per watch, hour and stream batch (batches filled as Lambda "
-        "does, within app.py's batching window)."
+        "An urgent alert writes nothing: it goes out before the labels are stored, and the stored labels are its "
+        "mark (marks are written only for the channels that worked when another failed); crisis alerts keep a "
+        f"mark each. This corpus sent {p['alerts_posted']:,} alerts for {n:,} mentions, "
+        f"{pm['alert_write_units_per_alert']} WRU each on average. Hourly crisis counters are tallied in the "
+        "stream mapping's 15-minute tumbling window (Lambda's state) and written once per watch, hour and window: "
+        "this burst fits in one window, so the bill counts them per window over the day "
+        "(Assumptions.tally_window_s), and the mentions at "
+        f"{pm.get('write_units_without_counters_and_marks', pm['write_units_without_alert_marks'])} WRU each."
     )
 
 
@@ -260,6 +262,10 @@ def write_readme(r: dict[str, Any]) -> None:
         f"| pipeline throughput, {p['mentions']:,} mentions, DynamoDB Local | {p['mentions_per_s']} mentions/s | — |",
         f"| DynamoDB write units per mention | {pm['write_units']} | ≤ {t['write_units_per_mention']} "
         f"{_mark(pm['write_units'] <= t['write_units_per_mention'])} |",
+        "| same, spread over a day at 10k / 100k / 1M mentions (modelled: one counter write per window, "
+        f"{r['cost']['assumptions'].get('alerts_per_day', 0)} alerts a day) | "
+        + " / ".join(f"{v:.4f}" for v in r.get("write_units_per_mention_at_volume", {}).values())
+        + " | — |",
         f"| DynamoDB read units per mention (pipeline; digest: {pm['digest_read_units']}) | {pm['read_units']} | — |",
         f"| Scans | {r['scans']} | 0 {_mark(r['scans'] == 0)} |",
         "",

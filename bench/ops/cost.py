@@ -44,7 +44,7 @@ class Prices:
 class Usage:
     """Per-mention figures, measured by bench/bench_ops.py (or given by hand)."""
 
-    write_units: float  # WRU per mention: insert, labelled item, counters (alert marks apart)
+    write_units: float  # WRU per mention: insert, labelled item (counters and alert marks apart)
     read_units: float  # RRU per mention in the pipeline
     digest_read_units: float  # RRU per mention for the daily digest's read of the day
     item_bytes: float  # the stored mention items (with labels), summed, as DynamoDB sizes them
@@ -54,7 +54,6 @@ class Usage:
     intake_ms: float = 10.0  # webhook or fetch handler time per mention
     log_bytes: float = 600  # application log + EMF bytes per mention, stream handler
     webhook_log_bytes: float = 0.0  # application log + EMF bytes per webhook request
-    compressed_item_bytes: float = 0.0  # item_bytes with long text compressed (0: not measured)
     alert_write_units: float = 0.0  # WRU per urgent alert sent (its exactly-once marks)
 
 
@@ -74,7 +73,6 @@ class Assumptions:
     # 26 B per event CloudWatch Logs bills); none through a function URL.
     access_log_bytes: int = 290
     table_class: str = "standard"  # or "standard_ia"
-    compress_long_text: bool = False
     memory_mb: int = 1024  # .chalice/config.json, stage prod
     stream_batch: int = 100
     stream_invocation_ms: float = 30.0  # per-invocation overhead of the stream handler
@@ -86,6 +84,9 @@ class Assumptions:
     api_requests_per_month: int = 100_000  # inbox, REST API, triage links
     api_request_ms: float = 100.0
     alerts_per_day: int = 20
+    # Hourly crisis counters: one write per watch, hour and tumbling window of the stream mapping (react.py's
+    # TALLY_WINDOW_S); counted as if every window of the day had a negative mention (an upper bound).
+    tally_window_s: int = 900
     alert_email_subscribers: int = 5
     watches: int = 1
     digest_recipients: int = 5
@@ -113,9 +114,7 @@ def monthly_cost(
         + a.digest_runs_per_month * a.digest_run_s
         + a.api_requests_per_month * a.api_request_ms / 1000
     )
-    item_bytes = (
-        usage.compressed_item_bytes if a.compress_long_text and usage.compressed_item_bytes else usage.item_bytes
-    )
+    item_bytes = usage.item_bytes  # as stored: long texts deflated by the store (chalicelib/store/repo.py)
     copies = usage.stored_items + (1 if usage.index_bytes else 0)
     kept_days = sum(share * days for share, days in a.retention_mix) if a.retention_mix else a.retention_days
     stored_bytes = mentions_per_day * kept_days * (item_bytes + usage.index_bytes + copies * p.ddb_item_overhead_bytes)
@@ -139,7 +138,7 @@ def monthly_cost(
     lines = {
         "lambda_requests": max(0.0, invocations - p.lambda_free_requests) * p.lambda_request,
         "lambda_compute": max(0.0, seconds * gb - p.lambda_free_gb_s) * p.lambda_gb_s_arm64,
-        "dynamodb_writes": (m * usage.write_units + alerts * usage.alert_write_units) * wru,
+        "dynamodb_writes": (m * usage.write_units + alerts * usage.alert_write_units + counter_writes(a)) * wru,
         "dynamodb_reads": m * (usage.read_units + usage.digest_read_units) * rru,
         "dynamodb_storage": max(0.0, stored_bytes / GB - free_gb) * storage_gb,
         "dynamodb_streams": 0.0,  # GetRecords made by a Lambda trigger are free
@@ -152,6 +151,19 @@ def monthly_cost(
     }
     lines["total"] = sum(lines.values())
     return {k: round(v, 4) for k, v in lines.items()}
+
+
+def counter_writes(assume: Assumptions) -> float:
+    """Crisis-counter writes a month: one per watch and tumbling window (at most one hour key per window)."""
+    return assume.watches * assume.days_per_month * 86400 / assume.tally_window_s
+
+
+def write_units_per_mention(mentions_per_day: float, usage: Usage, assume: Assumptions | None = None) -> float:
+    """All write units of a month over its mentions: the mentions', the counters' and the alerts' marks."""
+    a = assume or Assumptions()
+    m = mentions_per_day * a.days_per_month
+    alerts = a.alerts_per_day * a.days_per_month
+    return (m * usage.write_units + alerts * usage.alert_write_units + counter_writes(a)) / m
 
 
 def describe(assume: Assumptions | None = None) -> dict[str, object]:

@@ -277,6 +277,8 @@ def run_pipeline(
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"stream not drained after {timeout_s:.0f}s: {poller.stats}")
                 time.sleep(0.2)
+            # The stream window ends: its tally of negative mentions goes to the hourly counters (metered).
+            poller.end_windows()
             elapsed = time.perf_counter() - started
         pipeline_meter = meter.as_dict()
         mentions = labelled_mentions(stack.store)
@@ -356,39 +358,20 @@ def _item_sizes(store: Any, mentions: list[Any]) -> dict[str, float]:
     from chalicelib.store.repo import listed_key_of
 
     assert "GlobalSecondaryIndexes" not in schema.create_table_request("sizing"), "size the index entries too"
-    sizes, insert_sizes, compressed = [], [], []
+    sizes, insert_sizes = [], []
     for mention in mentions:
         listed = store.client.get_item(TableName=store.table_name, Key=_key(listed_key_of(mention)))["Item"]
         inserted = store.client.get_item(TableName=store.table_name, Key=_key(schema.mention_key(mention.id)))["Item"]
         sizes.append(item_size_bytes(listed))
         insert_sizes.append(item_size_bytes(inserted))
-        compressed.append(
-            item_size_bytes(_long_text_compressed(listed)) + item_size_bytes(_long_text_compressed(inserted))
-        )
     n = max(len(sizes), 1)
     return {
         "mean": round(sum(sizes) / n, 1),
         "max": max(sizes, default=0),
         "insert_mean": round(sum(insert_sizes) / n, 1),
         "index_mean": 0.0,
-        "compressed_mean": round(sum(compressed) / n, 1),
-        "compress_over_bytes": COMPRESS_OVER,
         "sampled": len(sizes),
     }
-
-
-COMPRESS_OVER = 512  # modelled: a text longer than this stored zlib-compressed (binary); not implemented
-
-
-def _long_text_compressed(item: dict[str, Any]) -> dict[str, Any]:
-    """The item as it would be stored with its long text compressed (a model for the cost; the store does not)."""
-    import zlib
-
-    text = item.get("text", {}).get("S", "")
-    if len(text.encode()) <= COMPRESS_OVER:
-        return item
-    packed = zlib.compress(text.encode(), 9)
-    return {**item, "text": {"B": packed}} if len(packed) < len(text.encode()) else item
 
 
 def _key(key: dict[str, str]) -> dict[str, Any]:

@@ -28,8 +28,9 @@ def test_one_million_a_day_matches_the_hand_computed_bill() -> None:
     assert bill["lambda_requests"] == pytest.approx(2_403_600 * 0.20 / 1e6, abs=1e-4)
     # Seconds: 300k + 9k (invocation overhead) + 600k + 5,760 + 360 + 10k = 925,120 GB-s at 1 GB; 525,120 billed.
     assert bill["lambda_compute"] == pytest.approx(525_120 * 0.0000133334, abs=1e-4)
-    # 30M x 2 WRU x $0.625/M; 30M x 0.75 RRU x $0.125/M.
-    assert bill["dynamodb_writes"] == pytest.approx(37.5)
+    # 30M x 2 WRU x $0.625/M, plus the crisis counter: one write per 15-minute window (2,880 a month);
+    # 30M x 0.75 RRU x $0.125/M.
+    assert bill["dynamodb_writes"] == pytest.approx((30e6 * 2 + 2_880) * 0.625e-6)
     assert bill["dynamodb_reads"] == pytest.approx(2.8125, abs=1e-4)
     # 1M x 90 days x 2 copies x 1,000 B = 180 GB; 155 GB billed x $0.25.
     assert bill["dynamodb_storage"] == pytest.approx(38.75)
@@ -82,24 +83,27 @@ def test_standard_ia_stores_for_less_and_writes_for_more() -> None:
     bill = monthly_cost(1_000_000, USAGE, Assumptions(table_class="standard_ia", retention_mix=()))
     # 180 GB at $0.10, no free allowance; writes and reads 25% dearer.
     assert bill["dynamodb_storage"] == pytest.approx(18.0)
-    assert bill["dynamodb_writes"] == pytest.approx(37.5 * 1.25)
+    assert bill["dynamodb_writes"] == pytest.approx((30e6 * 2 + 2_880) * 0.625e-6 * 1.25, abs=1e-4)
     assert bill["dynamodb_reads"] == pytest.approx(2.8125 * 1.25, abs=1e-4)
 
 
-def test_retention_per_source_and_compression_shrink_what_is_stored() -> None:
+def test_retention_per_source_shrinks_what_is_stored() -> None:
     # 10% kept 90 days, 90% kept 30 days: 36 days on average, 72 GB; 47 GB billed.
     mix = Assumptions(retention_mix=((0.1, 90), (0.9, 30)))
     assert monthly_cost(1_000_000, USAGE, mix)["dynamodb_storage"] == pytest.approx(11.75)
-    # Items of 600 B instead of 900 (the index entry unchanged): 1M x 90 x (600 + 900 + 200) = 153 GB; 128 billed.
-    small = Usage(**{**USAGE.__dict__, "compressed_item_bytes": 600})
-    compressed = Assumptions(compress_long_text=True, retention_mix=())
-    assert monthly_cost(1_000_000, small, compressed)["dynamodb_storage"] == pytest.approx(32)
-    assert monthly_cost(1_000_000, small, REST_90_DAYS)["dynamodb_storage"] == pytest.approx(
-        38.75
-    )  # off unless assumed
+    assert monthly_cost(1_000_000, USAGE, REST_90_DAYS)["dynamodb_storage"] == pytest.approx(38.75)
 
 
 def test_webhook_log_bytes_count_once_per_webhook_request() -> None:
     chatty = Usage(**{**USAGE.__dict__, "webhook_log_bytes": 1000})
     extra = monthly_cost(1_000_000, chatty)["cloudwatch_logs"] - monthly_cost(1_000_000, USAGE)["cloudwatch_logs"]
     assert extra == pytest.approx(3_000_000 * 1000 / 1e9 * 0.50, abs=1e-3)  # 3 GB more, all billed
+
+
+def test_counter_writes_weigh_most_on_a_quiet_watch() -> None:
+    from bench.ops.cost import write_units_per_mention
+
+    # One counter write per 15-minute window, over 10k / 1M mentions a day, on top of the mention's 2 WRU
+    quiet, busy = write_units_per_mention(10_000, USAGE), write_units_per_mention(1_000_000, USAGE)
+    assert quiet == pytest.approx(2 + 96 / 10_000 + 20 * USAGE.alert_write_units / 10_000)
+    assert busy < quiet and busy == pytest.approx(2 + 96 / 1e6 + 20 * USAGE.alert_write_units / 1e6)

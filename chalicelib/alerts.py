@@ -4,7 +4,9 @@ Exactly once per channel: before sending through a channel, a conditional put of
 ``Alert.key`` and the channel's name; if that channel fails, its mark is removed and the error
 re-raised once the other channels have had their turn, so that the caller's retry (the stream's, the
 schedule's) sends through the failed channel only. When every channel has it, one more mark keyed by
-``Alert.key`` alone says the alert is complete (``get_once("alert", "<kind>#<key>")``).
+``Alert.key`` alone says the alert is complete (``get_once("alert", "<kind>#<key>")``). Crisis and
+source alerts go this way; urgent complaints do not (chalicelib/pipeline/react.py): the stream sends them
+before storing the mention's labels, which are their mark, and writes marks only when a channel failed.
 """
 
 from __future__ import annotations

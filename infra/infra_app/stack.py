@@ -529,28 +529,18 @@ class VeilleStack(cdk.Stack):
     def _alarms(self) -> None:
         action = cloudwatch_actions.SnsAction(self.alert_topic)
         alarms = [
-            cloudwatch.Alarm(
-                self,
+            self._on_any(
                 "StreamFailuresNotEmpty",
-                alarm_description="Stream batches gave up after retries: inspect the StreamFailures queue",
-                metric=self.failure_queue.metric_approximate_number_of_messages_visible(
+                "Stream batches gave up after retries: inspect the StreamFailures queue",
+                self.failure_queue.metric_approximate_number_of_messages_visible(
                     period=cdk.Duration.minutes(5), statistic="Maximum"
                 ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
-            cloudwatch.Alarm(
-                self,
+            self._on_any(
                 "SourcesFailing",
-                alarm_description="A source failed on three fetches in a row (metric Veille/SourcesFailed)",
-                metric=self._app_metric("SourcesFailed", "Maximum", cdk.Duration.minutes(15)),
-                threshold=1,
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                "A source failed on three fetches in a row (metric Veille/SourcesFailed)",
+                self._app_metric("SourcesFailed", "Maximum", cdk.Duration.minutes(15)),
+                periods=3,
             ),
             cloudwatch.Alarm(
                 self,
@@ -572,58 +562,54 @@ class VeilleStack(cdk.Stack):
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
-            cloudwatch.Alarm(
-                self,
+            self._on_any(
                 "DigestsFailing",
-                alarm_description="A digest could not be built or sent on any channel (metric Veille/DigestsFailed)",
-                metric=self._app_metric("DigestsFailed", "Sum", cdk.Duration.hours(1)),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                "A digest could not be built or sent on any channel (metric Veille/DigestsFailed)",
+                self._app_metric("DigestsFailed", "Sum", cdk.Duration.hours(1)),
             ),
-            cloudwatch.Alarm(
-                self,
+            self._on_any(
                 "CrisisCheckFailing",
-                alarm_description="Negative mentions not counted or checked for a crisis (Veille/CrisisChecksFailed)",
-                metric=self._app_metric("CrisisChecksFailed", "Sum", cdk.Duration.minutes(15)),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                "Negative mentions not counted or checked for a crisis (Veille/CrisisChecksFailed)",
+                self._app_metric("CrisisChecksFailed", "Sum", cdk.Duration.minutes(15)),
             ),
-            cloudwatch.Alarm(
-                self,
+            self._on_any(
                 "Api5xx",
-                alarm_description="The API answered 5XX (a crash, a timeout, a 6 MB answer, or the table down)",
-                metric=cloudwatch.Metric(
+                "The API answered 5XX (a crash, a timeout, a 6 MB answer, or the table down)",
+                cloudwatch.Metric(
                     namespace="AWS/ApiGateway",
                     metric_name="5xx",  # the HTTP API's name for it (the REST API's is 5XXError)
                     dimensions_map={"ApiId": self.http_api.ref},
                     statistic="Sum",
                     period=cdk.Duration.minutes(5),
                 ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
         ]
-        for name in self.functions:
-            alarms.append(
-                cloudwatch.Alarm(
-                    self,
-                    f"{name}Errors",
-                    alarm_description=f"{name} raised errors",
-                    metric=self._lambda_metric(name, "Errors", "Sum", cdk.Duration.minutes(5)),
-                    threshold=1,
-                    evaluation_periods=1,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                )
+        alarms += [
+            self._on_any(
+                f"{name}Errors",
+                f"{name} raised errors",
+                self._lambda_metric(name, "Errors", "Sum", cdk.Duration.minutes(5)),
             )
+            for name in self.functions
+        ]
         for alarm in alarms:
             alarm.add_alarm_action(action)
+
+    def _on_any(
+        self, alarm_id: str, description: str, metric: cloudwatch.IMetric, periods: int = 1
+    ) -> cloudwatch.Alarm:
+        """An alarm on a count that should stay at zero: at least 1 in each of ``periods`` periods; no data is fine."""
+        return cloudwatch.Alarm(
+            self,
+            alarm_id,
+            alarm_description=description,
+            metric=metric,
+            threshold=1,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods if periods > 1 else None,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
 
     def _app_metric(self, metric: str, statistic: str, period: cdk.Duration) -> cloudwatch.Metric:
         """A metric the app emits through Powertools (namespace Veille, dimension service=veille)."""

@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import f1_score, recall_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
+from bench.sections import write_section  # noqa: E402
 from chalicelib.classify import ClassifyInput  # noqa: E402
 from chalicelib.classify.builtin import BuiltinClassifier, LinearModel  # noqa: E402
 from training import recipe  # noqa: E402
@@ -431,15 +432,7 @@ def write_readme(res: dict) -> None:
         f"| VADER (en) | {s['vader_en_texts_per_s']:,} | |",
         END,
     ]
-    path = REPO / "bench" / "README.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = "\n".join(lines)
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_section(START, END, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
+from bench.sections import write_section  # noqa: E402
 from chalicelib.classify import ClassifyInput  # noqa: E402
 from chalicelib.classify.adapt import (  # noqa: E402
     COSINE_MIN,
@@ -61,7 +62,6 @@ from chalicelib.classify.builtin import BuiltinClassifier  # noqa: E402
 from chalicelib.classify.encoder import bare_encoder  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "learning.json"
-README = REPO / "bench" / "README.md"
 START, END = "<!-- learning:start -->", "<!-- learning:end -->"
 SEED = 20241203
 NS = (10, 25, 50, 100)
@@ -593,14 +593,7 @@ def write_readme(res: dict[str, Any]) -> None:
         "Regenerate with `.venv/bin/python bench/bench_learning.py`; raw figures in `bench/results/learning.json`.",
         END,
     ]
-    section = "\n".join(lines)
-    text = README.read_text(encoding="utf-8")
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, encoding="utf-8")
+    write_section(START, END, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:

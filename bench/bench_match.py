@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.sections import write_section  # noqa: E402
 from chalicelib.query import compile_query  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "match.json"
-README = ROOT / "bench" / "README.md"
 START, END = "<!-- match:start -->", "<!-- match:end -->"
 
 TERMS = [
@@ -179,17 +179,7 @@ def pin_to_one_core() -> str:
 
 def write_readme_section(body: str) -> None:
     """Replace only what lies between the match markers, creating the file or markers if missing."""
-    section = f"{START}\n{body.rstrip()}\n{END}"
-    if not README.exists():
-        README.write_text(f"# Benchmarks\n\nEach section is written by its own script under bench/.\n\n{section}\n")
-        return
-    current = README.read_text()
-    if START in current and END in current and current.index(START) < current.index(END):
-        head, rest = current.split(START, 1)
-        tail = rest.split(END, 1)[1]
-        README.write_text(head + section + tail)
-    else:
-        README.write_text(current.rstrip("\n") + "\n\n" + section + "\n")
+    write_section(START, END, f"{START}\n{body.rstrip()}\n{END}")
 
 
 def main() -> int:

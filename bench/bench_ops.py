@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.ops import cost  # noqa: E402
 from bench.ops.imports import classifier_load_ms, heaviest_imports, import_ratio  # noqa: E402
 from bench.ops.package import chalice_package  # noqa: E402
+from bench.sections import write_section  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "ops.json"
 README = ROOT / "bench" / "README.md"
@@ -305,14 +306,7 @@ def write_readme(r: dict[str, Any]) -> None:
         "raw figures, the heaviest imports and every assumption in `bench/results/ops.json`.",
         END,
     ]
-    section = "\n".join(lines)
-    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, encoding="utf-8")
+    write_section(START, END, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from chalice.test import Client
 
 from chalicelib.links import sign_triage_link
 from chalicelib.models import Author, Mention, WatchMatch, utcnow
+from tests.support import chalice_project
 
 pytestmark = pytest.mark.integration
 
@@ -64,10 +65,7 @@ def client(store, write_config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("VEILLE_LINK_SECRET", LINK_SECRET)
     monkeypatch.setenv("VEILLE_PUBLIC_URL", "http://testserver")
     monkeypatch.delenv("VEILLE_SSM_PREFIX", raising=False)
-    project = tmp_path / "project"
-    (project / ".chalice").mkdir(parents=True)
-    (project / ".chalice" / "config.json").write_text(json.dumps({"version": "2.0", "app_name": "veille"}))
-    with Client(veille_app.app, project_dir=str(project)) as test_client:
+    with Client(veille_app.app, project_dir=chalice_project(tmp_path)) as test_client:
         yield test_client
 
 

@@ -20,8 +20,8 @@ from chalicelib.digest.render import slack_blocks
 from chalicelib.intake.service import InboundRequest, IntakeDeps, Route, receive
 from chalicelib.models import MAX_TEXT_CHARS, Author, Mention, WatchMatch, utcnow
 from chalicelib.pipeline.stream import process_stream
-from chalicelib.store import schema
-from chalicelib.store.repo import mention_to_item, serialize
+from chalicelib.store.repo import mention_to_item
+from tests.support import insert_event
 from veille.runtime.lambda_shim import LambdaContext
 
 pytestmark = pytest.mark.integration
@@ -47,15 +47,6 @@ def delivery(body: dict[str, Any]) -> InboundRequest:
     return InboundRequest(provider="generic", body=raw, headers=headers)
 
 
-def stream_event(store: Any, mention_id: str) -> dict[str, Any]:
-    """The INSERT record Lambda would deliver for a stored mention."""
-    item = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(mention_id)))["Item"]
-    keys = {schema.PK: item[schema.PK], schema.SK: item[schema.SK]}
-    image = {"Keys": keys, "NewImage": item, "SequenceNumber": "1", "StreamViewType": "NEW_IMAGE"}
-    record = {"eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "dynamodb": image}
-    return {"Records": [record]}
-
-
 unicode_text = st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), min_size=1)
 
 
@@ -73,7 +64,7 @@ def test_any_unicode_goes_through_intake_stream_classify_digest_and_api(store: A
         return
     mention_id = reply.body["id"]
     # When the stream classifies it
-    answer = process_stream(stream_event(store, mention_id), LambdaContext("classify_mentions"), store,
+    answer = process_stream(insert_event(store, mention_id), LambdaContext("classify_mentions"), store,
                             get_classifier("builtin"))  # fmt: skip
     # Then nothing failed, and every renderer and the API can encode what was stored
     assert answer == {"batchItemFailures": []}
@@ -122,7 +113,7 @@ def test_a_date_out_of_reason_becomes_the_time_of_receipt_and_is_listed_today(st
     assert stored.extra["created_at_given"].startswith(given_date[:10])
     from chalicelib.classify import get_classifier
 
-    process_stream(stream_event(store, stored.id), LambdaContext("classify_mentions"), store, get_classifier("builtin"))
+    process_stream(insert_event(store, stored.id), LambdaContext("classify_mentions"), store, get_classifier("builtin"))
     listed = list_mentions(store, CONFIG, MentionQuery(), today=now.date())
     assert [m["id"] for m in listed["items"]] == [stored.id]
 

@@ -12,8 +12,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.models import Author, Mention, WatchMatch, utcnow
-from chalicelib.store import schema
-from chalicelib.store.repo import serialize
+from tests.support import chalice_project, insert_event
 from veille.runtime.lambda_shim import LambdaContext
 
 pytestmark = pytest.mark.integration
@@ -40,11 +39,8 @@ def client(store, write_config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     write_config(CONFIG)
     monkeypatch.setenv("VEILLE_API_TOKEN", AUTH["Authorization"].split()[1])
     monkeypatch.delenv("VEILLE_SSM_PREFIX", raising=False)
-    project = tmp_path / "project"
-    (project / ".chalice").mkdir(parents=True)
-    (project / ".chalice" / "config.json").write_text(json.dumps({"version": "2.0", "app_name": "veille"}))
     clear_cache()
-    with Client(veille_app.app, project_dir=str(project)) as test_client:
+    with Client(veille_app.app, project_dir=chalice_project(tmp_path)) as test_client:
         yield test_client
 
 
@@ -61,9 +57,7 @@ def arrive(store: Any, n: int, watch: str, text: str) -> Mention:
         matches=[WatchMatch(watch=watch)],
     )
     assert store.put_mention(mention)
-    item = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(mention.id)))["Item"]
-    image = {"Keys": {k: item[k] for k in (schema.PK, schema.SK)}, "NewImage": item, "StreamViewType": "NEW_IMAGE"}
-    event = {"Records": [{"eventID": str(n), "eventName": "INSERT", "eventSource": "aws:dynamodb", "dynamodb": image}]}
+    event = insert_event(store, mention.id, event_id=str(n))
     assert handlers.classify_stream(event, LambdaContext("classify_mentions")) == {"batchItemFailures": []}
     stored = store.get_mention(mention.id)
     assert stored is not None and stored.labels is not None

@@ -9,6 +9,7 @@ import pytest
 from chalicelib.models import Author, Mention, SourceHealth, WatchMatch
 from chalicelib.store import schema
 from chalicelib.store.repo import listed_item, serialize
+from tests.support import insert_event
 
 pytestmark = pytest.mark.integration
 
@@ -186,9 +187,7 @@ def test_a_deflated_text_reaches_the_stream_handler_as_lambda_delivers_it(store)
     text = "acme lost my invoices after the update, " * 40
     mention = _mention("streamed", text=text)
     store.put_mention(mention)
-    item = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(mention.id)))["Item"]
-    raw = {"eventID": "1", "eventName": "INSERT", "dynamodb": {"Keys": {"pk": item["pk"], "sk": item["sk"]},
-           "NewImage": item, "SequenceNumber": "1", "StreamViewType": "NEW_IMAGE"}}  # fmt: skip
+    (raw,) = insert_event(store, mention.id)["Records"]
     # Lambda's event is JSON: the binary attribute arrives base64-encoded
     record = lambda_record(raw, "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x")
     assert isinstance(record["dynamodb"]["NewImage"]["text_z"]["B"], str)

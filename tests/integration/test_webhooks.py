@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from chalicelib.intake.providers import PROVIDER_MODULES
 from chalicelib.intake.samples import SampleDelivery, sample_deliveries, sign
+from tests.support import chalice_project, insert_event
 from tests.unit.test_intake_fuzz import header_maps, multipart_bodies, mutated
 
 pytestmark = pytest.mark.integration
@@ -56,14 +57,9 @@ def count_items(store: Any) -> int:
 def classify_inserted(store: Any, mention_id: str) -> Any:
     """Run app.py's stream handler on the INSERT record Lambda would deliver for a stored mention."""
     import app as veille_app
-    from chalicelib.store import schema
-    from chalicelib.store.repo import serialize
     from veille.runtime.lambda_shim import LambdaContext
 
-    item = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(mention_id)))["Item"]
-    image = {"Keys": {k: item[k] for k in (schema.PK, schema.SK)}, "NewImage": item, "StreamViewType": "NEW_IMAGE"}
-    record = {"eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "dynamodb": image}
-    return veille_app.classify_mentions({"Records": [record]}, LambdaContext("classify_mentions"))
+    return veille_app.classify_mentions(insert_event(store, mention_id), LambdaContext("classify_mentions"))
 
 
 @pytest.fixture
@@ -80,10 +76,7 @@ def client(store: Any, write_config: Any, tmp_path: Path, monkeypatch: pytest.Mo
     get_settings.cache_clear()
     get_settings()
     get_config()
-    project = tmp_path / "project"
-    (project / ".chalice").mkdir(parents=True)
-    (project / ".chalice" / "config.json").write_text(json.dumps({"version": "2.0", "app_name": "veille"}))
-    with Client(veille_app.app, project_dir=str(project)) as test_client:
+    with Client(veille_app.app, project_dir=chalice_project(tmp_path)) as test_client:
         yield test_client
 
 

@@ -117,28 +117,3 @@ def _item_kind(key: dict[str, Any]) -> str:
     pk = str((key.get("pk") or {}).get("S", "")) if isinstance(key.get("pk"), dict) else str(key.get("pk", ""))
     parts = pk.split("#")
     return "#".join(parts[:2]) if parts[0] == "ONCE" else (parts[0] or "other")
-
-
-def item_size_bytes(item: dict[str, Any]) -> int:
-    """An item's size as DynamoDB bills it (AttributeValue form): names plus values, per the documented rules."""
-    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
-
-
-def _value_size(value: dict[str, Any]) -> int:
-    ((kind, inner),) = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        digits = inner.lstrip("-").replace(".", "").lstrip("0") or "0"
-        return (len(digits) + 1) // 2 + 1
-    if kind == "B":
-        return len(inner)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + _value_size(v) + 1 for k, v in inner.items())
-    if kind == "L":
-        return 3 + sum(_value_size(v) + 1 for v in inner)
-    if kind in ("SS", "NS", "BS"):
-        return sum(_value_size({kind[0]: v}) for v in inner)
-    raise ValueError(f"unknown attribute type {kind}")

@@ -21,8 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from bench.ops.capacity import CapacityMeter, item_size_bytes
+from bench.ops.capacity import CapacityMeter
 from bench.ops.corpus import Delivery, deliveries
+from chalicelib.store.repo import item_size_bytes
 
 SECRET = "bench-secret-not-for-production"
 SECRET_SETTINGS = (

@@ -115,21 +115,29 @@ PACK_ITEM_BYTES = 1000
 PACKED_TEXT = "text_z"
 
 
-def item_bytes(value: Any) -> int:
-    """About what DynamoDB counts for a plain value (and, for a dict at the top, an item): names plus values."""
-    if isinstance(value, str):
-        return len(value.encode("utf-8"))
-    if isinstance(value, bool) or value is None:
+def item_size_bytes(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB bills it (AttributeValue form): names plus values, per the documented rules."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        digits = inner.lstrip("-").replace(".", "").lstrip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
         return 1
-    if isinstance(value, int | float):
-        return (len(repr(value).lstrip("-").replace(".", "")) + 1) // 2 + 1
-    if isinstance(value, bytes | bytearray):
-        return len(value)
-    if isinstance(value, dict):
-        return 3 + sum(len(str(k).encode("utf-8")) + item_bytes(v) + 1 for k, v in value.items())
-    if isinstance(value, list | tuple | set):
-        return 3 + sum(item_bytes(v) + 1 for v in value)
-    return len(str(value).encode("utf-8"))
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(v) + 1 for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(_value_size(v) + 1 for v in inner)
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: v}) for v in inner)
+    raise ValueError(f"unknown attribute type {kind}")
 
 
 def _packed(item: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +146,7 @@ def _packed(item: dict[str, Any]) -> dict[str, Any]:
     text = item.get("text")
     if isinstance(text, str):
         raw = text.encode("utf-8")
-        if len(raw) > PACK_TEXT_BYTES or (len(raw) > 80 and item_bytes(item) > PACK_ITEM_BYTES):
+        if len(raw) > PACK_TEXT_BYTES or (len(raw) > 80 and item_size_bytes(serialize(item)) > PACK_ITEM_BYTES):
             deflated = zlib.compress(raw, 9)
             if len(deflated) < len(raw):
                 item = {k: v for k, v in item.items() if k != "text"}

@@ -24,7 +24,7 @@ def test_a_poison_record_is_logged_by_id_without_names_emails_or_text(tmp_path: 
         raise RuntimeError("boom")
 
     poller = StreamPoller(None, "arn", always_fails, function_name="classify_mentions", max_retries=1, failure_log=log)
-    poller._deliver([record])
+    poller._deliver("shardId-1", [record])
     (line,) = log.read_text().splitlines()
     kept = json.loads(line)
     assert kept["keys"] == {"pk": {"S": "MENTION#m1"}, "sk": {"S": "MENTION"}}

@@ -105,7 +105,6 @@ class StreamPoller:
         self.window_s = window_s
         self.clock = clock
         self._windows: dict[str, dict[str, Any]] = {}
-        self._shard = ""
 
     def poll_once(self) -> int:
         """Read what is new on every shard and deliver it; return the number of records read."""
@@ -198,7 +197,6 @@ class StreamPoller:
             )["ShardIterator"]
         read = 0
         batch: list[dict[str, Any]] = []
-        self._shard = shard_id
         self._roll_window(shard_id)
         while iterator:
             answer = self.client.get_records(ShardIterator=iterator, Limit=self.batch_size)
@@ -215,24 +213,24 @@ class StreamPoller:
                     continue
                 batch.append(record)
                 if len(batch) == self.batch_size:  # a full batch goes at once, as the mapping's does
-                    self._deliver_batch(batch)
+                    self._deliver_batch(shard_id, batch)
                     batch = []
         if batch:  # what the shard had, short of a full batch (the batching window has passed)
-            self._deliver_batch(batch)
+            self._deliver_batch(shard_id, batch)
         if iterator is None:
             self._finished.add(shard_id)
         return read
 
-    def _deliver_batch(self, batch: list[dict[str, Any]]) -> None:
+    def _deliver_batch(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
         self.stats.delivered += len(batch)
-        self._deliver(batch)
+        self._deliver(shard_id, batch)
 
-    def _invoke(self, records: list[dict[str, Any]]) -> set[str]:
+    def _invoke(self, shard_id: str, records: list[dict[str, Any]]) -> set[str]:
         """Invoke the handler; return the sequence numbers it reported failed (all, if it raised)."""
         self.stats.invocations += 1
         event: dict[str, Any] = {"Records": records}
         if self.window_s:
-            event.update(self._window_fields(self._shard, final=False))
+            event.update(self._window_fields(shard_id, final=False))
         try:
             answer = self.handler(event, LambdaContext(self.function_name))
         except Exception:  # noqa: BLE001 - a crashed invocation fails the whole batch, as in Lambda
@@ -240,14 +238,14 @@ class StreamPoller:
         if self.window_s:
             if not isinstance(answer, dict) or "state" not in answer:
                 return {r["dynamodb"]["SequenceNumber"] for r in records}  # Lambda: no state is a failed invocation
-            self._windows[self._shard]["state"] = answer["state"] or {}
+            self._windows[shard_id]["state"] = answer["state"] or {}
         failures = (answer or {}).get("batchItemFailures", []) if isinstance(answer, dict) else []
         return {f["itemIdentifier"] for f in failures}
 
-    def _deliver(self, records: list[dict[str, Any]]) -> None:
+    def _deliver(self, shard_id: str, records: list[dict[str, Any]]) -> None:
         pending = records
         for attempt in range(self.max_retries + 1):
-            failed = self._invoke(pending)
+            failed = self._invoke(shard_id, pending)
             if not failed:
                 self.stats.succeeded += len(pending)
                 return
@@ -262,7 +260,7 @@ class StreamPoller:
         rest = [r for r in pending if r["dynamodb"]["SequenceNumber"] not in failed]
         self._to_failure_queue(poison)
         if rest:
-            self._deliver(rest)
+            self._deliver(shard_id, rest)
 
     def _to_failure_queue(self, records: list[dict[str, Any]]) -> None:
         self.stats.failed += len(records)

@@ -344,7 +344,7 @@ class BuiltinClassifier:
             why[flag] = m.top_features(names, vecs, col)
         self._french_rules(lang, lowered, probs[0], flags, why, encoded is None)
         matched = rules.matched_cues(tokens, lowered)
-        found = [c for c in rules.CUES if any(c == cue for cue, _ in matched)]
+        found = rules.cue_names(matched)
         phrases = list(dict.fromkeys(words for _, words in matched))
         phrases = [p for p in phrases if not any(p != q and p in q for q in phrases)]  # "cant log" in "cant login"
         if found and flags["spam"] and scores["spam"] < 0.9:
@@ -443,7 +443,7 @@ class BuiltinClassifier:
                 return "other"
             return best
         if flags["complaint"]:
-            return "feature_request" if requested and not found else "complaint"
+            return "complaint"  # a request without a cue was answered above
         if requested:
             return "feature_request"
         if "?" in lowered:

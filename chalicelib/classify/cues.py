@@ -332,18 +332,23 @@ def matched_cues(tokens: list[str], lowered: str) -> list[tuple[str, str]]:
                 found.append((CUE_WORDS[tok], tok))
     for phrase, cue in _PHRASE_CUES:
         at = lowered.find(phrase)
+        if at < 0:
+            continue
         after = lowered[at + len(phrase) : at + len(phrase) + 40].split()
-        if at >= 0 and not _negated(lowered[max(0, at - 40) : at].split(), after):
+        if not _negated(lowered[max(0, at - 40) : at].split(), after):
             found.append((cue, phrase))
     return found
 
 
+def cue_names(matched: list[tuple[str, str]]) -> list[str]:
+    """The names of the cues in ``matched_cues``'s answer, once each, in CUES order."""
+    names = {cue for cue, _ in matched}
+    return [c for c in CUES if c in names]
+
+
 def find_cues(tokens: list[str], lowered: str) -> list[str]:
     """Names of the urgency cues found in a text (its tokens and normalised lowercase form), in CUES order."""
-    if CUE_WORD_SET.isdisjoint(tokens) and not any(phrase in lowered for phrase, _ in _PHRASE_CUES):
-        return []
-    names = {cue for cue, _ in matched_cues(tokens, lowered)}
-    return [c for c in CUES if c in names]
+    return cue_names(matched_cues(tokens, lowered))
 
 
 def first_match(pattern: re.Pattern[str], lowered: str) -> str | None:

@@ -225,7 +225,6 @@ def encoder_complaint_cv(rows: list[dict], feedback_train: list[dict], data: dic
             np.concatenate([y[train_idx], ey]),
             np.concatenate([np.ones(len(train_idx)), ew]),
             1.0,
-            False,
         )
         p_enc = enc.predict_proba(vx[test_idx])[:, 1]
         pred[test_idx] = (a * p_enc + (1 - a) * p_ngram >= threshold).astype(int)

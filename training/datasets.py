@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 KINDS = ("complaint", "feature_request", "question", "praise", "other")
-SENTIMENTS = ("negative", "neutral", "positive")
 SPLITS = ("train", "dev", "test")
 MAX_CHARS = 2000
 MIN_WORDS = 3

@@ -16,7 +16,6 @@ import json
 import random
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +120,7 @@ def head_sets(d: dict[str, list[dict[str, Any]]], fb: list[dict[str, Any]]) -> d
     return sets
 
 
-def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float, multi: bool) -> LogisticRegression:
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> LogisticRegression:
     """A class-balanced logistic regression."""
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED)
     model.fit(x, y, sample_weight=w)
@@ -132,12 +131,6 @@ def proba(model: LogisticRegression, x: np.ndarray) -> np.ndarray:
     """[n, classes] for softmax heads, [n] (positive class) for binary ones."""
     p = model.predict_proba(x)
     return p if p.shape[1] > 2 else p[:, 1]
-
-
-def best_blend(score: Callable[[np.ndarray], float], enc: np.ndarray, ngram: np.ndarray) -> tuple[float, float]:
-    """(encoder share, score) maximising `score` over the blended probabilities."""
-    results = [(a, score(a * enc + (1 - a) * ngram)) for a in np.linspace(0, 1, 11)]
-    return max(results, key=lambda t: t[1])
 
 
 def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
@@ -204,7 +197,7 @@ def train(data: Path, feedback: Path, out_dir: Path) -> dict[str, Any]:
         dev_y = np.array(dev_sets[name][1])
         tried = []
         for c in grid.get(name, [1.0, 4.0]):
-            model = fit(x, y, w, c, multi)
+            model = fit(x, y, w, c)
             pred = model.predict(dev_x)
             tried.append((float(f1_score(dev_y, pred, average="macro")), c, model))
         dev_f1, c, model = max(tried, key=lambda t: t[0])

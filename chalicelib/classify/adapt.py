@@ -100,7 +100,6 @@ class WatchCorrections:
 
     watch: str
     corrections: list[Correction]
-    limit: int = MAX_CORRECTIONS
     cosine_min: float = COSINE_MIN
     jaccard_min: float = JACCARD_MIN
     _words: list[frozenset[str]] = field(default_factory=list, repr=False)
@@ -108,7 +107,7 @@ class WatchCorrections:
 
     def __post_init__(self) -> None:
         useful = [c for c in self.corrections if c.carried()]
-        self.corrections = sorted(useful, key=lambda c: c.at, reverse=True)[: self.limit]
+        self.corrections = sorted(useful, key=lambda c: c.at, reverse=True)[:MAX_CORRECTIONS]
         self._words = [content_words(c.text) for c in self.corrections]
 
     def __len__(self) -> int:
@@ -302,7 +301,6 @@ HEADED: dict[str, tuple[Any, ...]] = {
     "lead": (False, True),
     "needs_reply": (False, True),
 }
-MAX_CONFIRMATIONS = 500  # the newest mentions confirmed as labelled that a head also learns from
 
 
 @dataclass(frozen=True)
@@ -313,7 +311,6 @@ class HeadParams:
     l2: float = 10.0  # pull of the vector weights towards zero
     l2_bias: float = 1.0  # pull of the per-value biases towards zero
     steps: int = 150
-    confirmation_weight: float = 1.0  # a confirmed mention counts this much against a correction's 1
 
 
 # Chosen on the product-feedback dev split (bench/bench_learning.py --tune: the most errors fixed over

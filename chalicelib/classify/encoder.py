@@ -53,7 +53,6 @@ class Encoder:
     def __init__(self, spec: dict[str, Any], use: Any) -> None:
         import numpy as np
 
-        self.spec = spec
         self.version: str = spec["version"]
         self._use = use
         self.heads: dict[str, dict[str, Any]] = {}

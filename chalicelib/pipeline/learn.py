@@ -56,7 +56,7 @@ def correction_of(mention: Mention) -> Correction:
         text=classification_text(mention)[:MAX_TEXT_CHARS],
         labels=dict(mention.corrections or {}),
         at=utcnow(),
-        lang=(mention.corrections or {}).get("lang") or (mention.labels or {}).get("lang") or mention.lang,
+        lang=mention.effective_labels().get("lang") or mention.lang,
     )
 
 
@@ -66,7 +66,7 @@ def remember_corrections(store: Any, mention: Mention) -> None:
         return
     if mention.corrections:
         correction = correction_of(mention)
-        store.put_correction(mention.watch, correction, lang=correction.lang)
+        store.put_correction(mention.watch, correction)
     else:
         store.remove_correction(mention.watch, mention.id)
 

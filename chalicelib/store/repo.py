@@ -491,7 +491,7 @@ class Store:
                     break
 
     # -- corrections: what the stream's per-watch adaptation reads (chalicelib.classify.adapt) ---------------
-    def put_correction(self, watch: str, correction: Correction, lang: str | None = None) -> None:
+    def put_correction(self, watch: str, correction: Correction) -> None:
         """Store (or replace) the correction of one mention in its watch's set, and mark the set changed."""
         item: dict[str, Any] = {
             **schema.correction_key(watch, correction.mention_id),
@@ -499,7 +499,7 @@ class Store:
             "text": correction.text,
             "labels": dict(correction.labels),
             "at": correction.at.isoformat(),
-            "lang": lang,
+            "lang": correction.lang,
         }
         self._call("put_item", Item=serialize(item))
         self._mark_corrections_changed(watch)

@@ -103,7 +103,7 @@ class FakeStore:
         self.mentions[mention_id] = current.model_copy(update=changes)
         return self.mentions[mention_id]
 
-    def put_correction(self, watch: str, correction: Any, lang: str | None = None) -> None:
+    def put_correction(self, watch: str, correction: Any) -> None:
         self.corrections_of[(watch, correction.mention_id)] = dict(correction.labels)
 
     def remove_correction(self, watch: str, mention_id: str) -> None:

@@ -541,7 +541,12 @@ def patch_mention(
         corrections = merged or None
         clear = not merged and bool(current.corrections)
     updated = store.update_mention(
-        mention_id, status=patch.status, note=patch.note, corrections=corrections, clear_corrections=clear
+        mention_id,
+        status=patch.status,
+        note=patch.note,
+        corrections=corrections,
+        clear_corrections=clear,
+        current=current,
     )
     if updated is None:
         raise NotFoundError(f"no mention {mention_id!r}")

@@ -34,7 +34,6 @@ class MigrationReport:
 
 def migrate_store(store: Store, page_size: int = 200, progress: Any = None) -> MigrationReport:
     """Move every mention of the earlier layout; return what was done."""
-    from botocore.exceptions import ClientError
     from pydantic import ValidationError
 
     report = MigrationReport()
@@ -57,12 +56,9 @@ def migrate_store(store: Store, page_size: int = 200, progress: Any = None) -> M
             except ValidationError:
                 report.failed += 1
                 continue
-            try:
-                store._call(
-                    "put_item", Item=serialize(listed_item(mention)), ConditionExpression="attribute_not_exists(pk)"
-                )
+            if store._put_if_absent(listed_item(mention)):
                 report.moved += 1
-            except ClientError:
+            else:
                 report.present += 1
             store._call(
                 "update_item",

@@ -347,12 +347,8 @@ class Store:
             mention = self._inserted(mention_id)
             if mention is None:
                 return False
-        item = listed_item(mention.model_copy(update={"labels": labels}))
-        try:
-            self._call("put_item", Item=serialize(item), ConditionExpression="attribute_not_exists(pk)")
+        if self._put_if_absent(listed_item(mention.model_copy(update={"labels": labels}))):
             return True
-        except ClientError:
-            pass
         try:
             self._call(
                 "update_item",
@@ -385,13 +381,14 @@ class Store:
         note: str | None = None,
         corrections: dict[str, Any] | None = None,
         clear_corrections: bool = False,
+        current: Mention | None = None,
     ) -> Mention | None:
         """Triage: change status, note or label corrections (``clear_corrections`` removes them all) of the listed
         mention; None if the mention does not exist. The insert is read for the listed item's key and never
-        written."""
+        written; ``current`` (the mention as ``get_mention`` just read it) saves that read."""
         from botocore.exceptions import ClientError
 
-        inserted = self._inserted(mention_id)
+        inserted = current if current is not None else self._inserted(mention_id)
         if inserted is None:
             return None
         sets: list[str] = []
@@ -446,13 +443,8 @@ class Store:
             if corrections is not None or clear_corrections:
                 changed["corrections"] = corrections
             first = Mention.model_validate({**inserted.model_dump(), "labels": None, **changed})
-            try:
-                self._call(
-                    "put_item", Item=serialize(listed_item(first)), ConditionExpression="attribute_not_exists(pk)"
-                )
+            if self._put_if_absent(listed_item(first)):
                 return first
-            except ClientError:
-                continue
         return None
 
     def mentions_of_day(

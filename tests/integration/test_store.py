@@ -210,3 +210,19 @@ def test_a_labelled_mention_near_1_kb_is_packed_under_it(store) -> None:
     assert _units(store, lambda: store.set_labels(mention.id, labels, mention)) == 1.0
     (listed,), _ = store.mentions_of_day("acme", "2026-11-21")
     assert listed.text == mention.text and listed.labels == labels
+
+
+def test_triage_with_the_mention_just_read_reads_nothing_again(store) -> None:
+    mention = _mention("patched")
+    store.put_mention(mention)
+    store.set_labels(mention.id, {"sentiment": "negative"}, mention)
+    current = store.get_mention(mention.id)
+    calls: list[str] = []
+    count = lambda **kwargs: calls.append(kwargs["event_name"])  # noqa: E731
+    store.client.meta.events.register("before-call.dynamodb.*", count)
+    try:
+        updated = store.update_mention(mention.id, status="replied", current=current)
+    finally:
+        store.client.meta.events.unregister("before-call.dynamodb.*", count)
+    assert updated.status == "replied" and updated.labels == {"sentiment": "negative"}
+    assert calls == ["before-call.dynamodb.UpdateItem"]

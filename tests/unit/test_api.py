@@ -85,6 +85,7 @@ class FakeStore:
         note: str | None = None,
         corrections: dict[str, Any] | None = None,
         clear_corrections: bool = False,
+        current: Mention | None = None,
     ) -> Mention | None:
         current = self.mentions.get(mention_id)
         if current is None:

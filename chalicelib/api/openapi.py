@@ -65,6 +65,7 @@ def _schemas() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
     from chalicelib.api.rest import MentionPatch
+    from chalicelib.classify.schema import KINDS
     from chalicelib.models import Mention
 
     _, top = models_json_schema([(MentionPatch, "validation"), (Mention, "serialization")], ref_template=REF)
@@ -106,7 +107,7 @@ def _schemas() -> dict[str, Any]:
             "score": {"type": "number"},
             "level": {"type": "string", "enum": ["critical", "high", "normal"], "description": ">= 75, >= 60, else"},
             "urgency": {"type": "integer", "minimum": 0, "maximum": 100},
-            "kind": {"type": "string", "enum": ["complaint", "feature_request", "question", "praise", "other"]},
+            "kind": {"type": "string", "enum": list(KINDS)},
             "needs_you": {"type": "boolean", "description": "an open complaint, question or lead, shown"},
             "waiting_hours": {"type": "number", "minimum": 0},
             "overdue": {"type": "boolean"},
@@ -150,6 +151,7 @@ def _schemas() -> dict[str, Any]:
 
 def _paths() -> dict[str, Any]:
     from chalicelib.api.rest import LABEL_FILTERS, MAX_LIMIT, MAX_WINDOW_DAYS
+    from chalicelib.classify.schema import KINDS
     from chalicelib.models import STATUSES
 
     mention_id = _param("mention_id", "path", {"type": "string", "minLength": 1, "maxLength": 200}, "mention id")
@@ -217,7 +219,7 @@ def _paths() -> dict[str, Any]:
                         _param(
                             "kind",
                             "query",
-                            {"type": "string", "enum": ["complaint", "feature_request", "question", "praise", "other"]},
+                            {"type": "string", "enum": list(KINDS)},
                             "feedback kind after corrections (labels without one read as complaint or other)",
                         ),
                         _param(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chalicelib.classify.schema import Kind
 from chalicelib.errors import ConfigError, StorageError, ThrottledError, VeilleError
 from chalicelib.models import Mention, Status, utcnow
 
@@ -55,7 +56,6 @@ LabelFilter = Literal[
     "needs_you", "complaint", "lead", "needs_reply", "spam", "offensive", "negative", "positive", "neutral"
 ]
 Sentiment = Literal["positive", "neutral", "negative"]
-Kind = Literal["complaint", "feature_request", "question", "praise", "other"]
 StatusFilter = Literal["new", "to_reply", "replied", "ignored", "hidden", "open"]
 Order = Literal["newest", "priority"]
 # order=priority sorts the whole window: it reads at most this many mentions of it (a week of a busy startup).
@@ -301,19 +301,18 @@ def has_label(mention: Mention, label: str) -> bool:
 
 def mention_filter(query: MentionQuery) -> Callable[[Mention], bool]:
     """The predicate a mention must pass to be listed."""
+    from chalicelib.digest.priority import OPEN_STATUSES, kind_of
+
     needle = fold(query.text) if query.text else None
 
     def keep(mention: Mention) -> bool:
         if query.status == "open":
-            if mention.status not in ("new", "to_reply"):
+            if mention.status not in OPEN_STATUSES:
                 return False
         elif query.status and mention.status != query.status:
             return False
-        if query.kind:
-            from chalicelib.digest.priority import kind_of
-
-            if kind_of(mention.effective_labels()) != query.kind:
-                return False
+        if query.kind and kind_of(mention.effective_labels()) != query.kind:
+            return False
         if (
             query.source
             and query.source not in (mention.source, mention.source_key)

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from chalicelib.classify.schema import KINDS
 from chalicelib.models import Mention
 
 Level = Literal["critical", "high", "normal"]
 URGENCY_CRITICAL = 75
 URGENCY_HIGH = 60  # the default alert threshold of a watch
 OPEN_STATUSES = ("new", "to_reply")
-KINDS = ("complaint", "feature_request", "question", "praise", "other")
 WAIT_POINTS_PER_TARGET = 5.0
 MAX_WAIT_TARGETS = 3.0
 REACH_POINTS_PER_DECADE = 2.5

@@ -28,7 +28,9 @@ HOUR_FORMAT = "%Y-%m-%dT%H"
 
 
 class CrisisStore(Protocol):
-    def add_to_counter(self, watch: str, name: str, hour: datetime, amount: int = 1) -> int: ...
+    def add_to_counter(
+        self, watch: str, name: str, hour: datetime, amount: int = 1, once: str | None = None
+    ) -> int | None: ...
 
     def counters(self, watch: str, name: str, start: datetime, end: datetime) -> dict[str, int]: ...
 
@@ -75,7 +77,7 @@ def spike_threshold(baseline: float, min_count: int, alpha: float = ALPHA) -> in
 def baseline_mean(counts: Mapping[str, int], before: datetime, hours: int = BASELINE_HOURS) -> float:
     """Mean hourly count over the ``hours`` hours before ``before`` (missing hours count as zero)."""
     start = before - timedelta(hours=hours)
-    total = sum(n for key, n in counts.items() if start <= _parse_hour(key) < before)
+    total = sum(n for key, n in counts.items() if start <= parse_hour(key) < before)
     return total / hours
 
 
@@ -88,7 +90,7 @@ def hour_key(hour: datetime) -> str:
     return hour.astimezone(UTC).strftime(HOUR_FORMAT)
 
 
-def _parse_hour(key: str) -> datetime:
+def parse_hour(key: str) -> datetime:
     return datetime.strptime(key, HOUR_FORMAT).replace(tzinfo=UTC)
 
 
@@ -162,9 +164,12 @@ def load_counts(store: CrisisStore, watch: str, start: datetime, end: datetime) 
     return store.counters(watch, COUNTER, floor_hour(start), floor_hour(end))
 
 
-def record_negative(store: CrisisStore, watch: str, created_at: datetime, amount: int = 1) -> int:
-    """Count ``amount`` negative mentions in the hour ``created_at`` falls in; return that hour's new count."""
-    return store.add_to_counter(watch, COUNTER, floor_hour(created_at), amount)
+def record_negative(
+    store: CrisisStore, watch: str, created_at: datetime, amount: int = 1, once: str | None = None
+) -> int | None:
+    """Count ``amount`` negative mentions in the hour ``created_at`` falls in; return that hour's new count.
+    With ``once`` (a stream window's id), an addition already made under it is not made again (None)."""
+    return store.add_to_counter(watch, COUNTER, floor_hour(created_at), amount, once=once)
 
 
 def _effective(mention: Mention) -> dict[str, Any]:

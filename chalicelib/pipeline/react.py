@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -283,8 +283,7 @@ class BatchReaction:
         tally: dict[str, int] = self.window["tally"]
         for key in sorted(tally):
             watch, hour_key = key.rsplit(_WINDOW_KEY, 1)
-            hour = datetime.strptime(hour_key, crisis.HOUR_FORMAT).replace(tzinfo=UTC)
-            self.store.add_to_counter(watch, crisis.COUNTER, hour, tally[key], once=self.window["id"])
+            crisis.record_negative(self.store, watch, crisis.parse_hour(hour_key), tally[key], once=self.window["id"])
         tally.clear()
 
     def _pending(self, watch: str) -> dict[str, int]:

@@ -239,9 +239,9 @@ def test_a_stream_batch_counts_its_negative_mentions_once_per_hour(store: Any) -
     counter_updates: list[dict[str, Any]] = []
     original = store.add_to_counter
 
-    def spy(watch: str, name: str, at: datetime, amount: int = 1) -> int:
+    def spy(watch: str, name: str, at: datetime, amount: int = 1, once: str | None = None) -> int | None:
         counter_updates.append({"watch": watch, "hour": at, "amount": amount})
-        return original(watch, name, at, amount)
+        return original(watch, name, at, amount, once=once)
 
     store.add_to_counter = spy
     reaction = BatchReaction(store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)

@@ -76,24 +76,45 @@ def deliver_once(store: AlertStore, alert: Alert, channels: Sequence[Channel]) -
         return store.put_once("alert", base, attributes)
     if store.get_once("alert", base) is not None:
         return False
-    sent = False
-    errors: list[Exception] = []
-    for channel in channels:
-        mark = f"{base}#{channel_name(channel)}"
-        if not store.put_once("alert", mark, attributes):
-            continue  # this channel has it already (an earlier, partly failed attempt)
-        try:
-            channel(alert)
-        except Exception as exc:  # noqa: BLE001 - one failing channel must not stop the others
-            logger.warning(
-                "alert channel failed",
-                extra={"alert_kind": alert.kind, "channel": channel_name(channel), "error": str(exc)},
-            )
-            store.forget_once("alert", mark)
-            errors.append(exc)
-            continue
-        sent = True
+    sent, errors = send_each(
+        alert,
+        channels,
+        # Marked before sending; a channel that has the mark has it already (an earlier, partly failed attempt).
+        skip=lambda name: not store.put_once("alert", channel_mark(alert, name), attributes),
+        failed=lambda name: store.forget_once("alert", channel_mark(alert, name)),
+    )
     if errors:
         raise errors[0]
     store.put_once("alert", base, attributes)
-    return sent
+    return bool(sent)
+
+
+def channel_mark(alert: Alert, channel: str) -> str:
+    """The once-only mark saying that ``channel`` has had ``alert``."""
+    return f"{alert.kind}#{alert.key}#{channel}"
+
+
+def send_each(
+    alert: Alert,
+    channels: Sequence[Channel],
+    *,
+    skip: Callable[[str], bool] = lambda name: False,
+    failed: Callable[[str], None] = lambda name: None,
+) -> tuple[list[str], list[Exception]]:
+    """Send ``alert`` through each channel whose name ``skip`` does not refuse; a failing channel does not stop
+    the others (``failed`` is told its name). Returns the names it went through and the errors."""
+    sent: list[str] = []
+    errors: list[Exception] = []
+    for channel in channels:
+        name = channel_name(channel)
+        if skip(name):
+            continue
+        try:
+            channel(alert)
+        except Exception as exc:  # noqa: BLE001 - one failing channel must not stop the others
+            logger.warning("alert channel failed", extra={"alert_kind": alert.kind, "channel": name, "error": str(exc)})
+            failed(name)
+            errors.append(exc)
+            continue
+        sent.append(name)
+    return sent, errors

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.alerts import Alert, AlertItem, Channel
+from chalicelib.alerts import Alert, AlertItem, Channel, channel_mark, send_each
 from chalicelib.models import Mention, utcnow
 from chalicelib.observability import logger, metrics
 
@@ -113,9 +113,11 @@ def react(
         return channels
 
     sent: list[str] = []
+    alert: Alert | None = None
     if is_urgent_complaint(effective, watch.urgency_threshold) and not store.is_labelled(mention):
+        alert = urgent_alert(mention, effective, watch, app_url)
         try:
-            sent = send_urgent(store, urgent_alert(mention, effective, watch, app_url), get_channels())
+            sent = send_urgent(store, alert, get_channels())
         except Exception as exc:  # the labels stay unstored: the retry sends again
             logger.error("urgent alert failed", extra={"id": mention.id, "error": str(exc)})
             raise
@@ -124,7 +126,8 @@ def react(
     try:
         first_time = store_labels()
     except Exception:
-        _mark_sent(store, mention.id, sent, watch.name)  # the retry must not send through these again
+        if alert is not None:
+            _mark_sent(store, alert, sent)  # the retry must not send through these again
         raise
 
     negative = effective.get("sentiment") == "negative" and not effective.get("spam")
@@ -141,48 +144,33 @@ def react(
     return first_time
 
 
-def _urgent_mark(mention_id: str, channel: str) -> str:
-    return f"urgent#{mention_id}#{channel}"
-
-
 def send_urgent(store: Any, alert: Alert, channels: Sequence[Channel]) -> list[str]:
     """Send an urgent alert through each channel not marked as having it; return the channels it went
     through now. Marks are written only when something failed: if a channel fails, the ones that worked
     are marked and the first error is raised (the record is retried and resends through the failed ones).
     """
-    from chalicelib.alerts import channel_name
-
-    sent: list[str] = []
-    errors: list[Exception] = []
-    for channel in channels:
-        name = channel_name(channel)
-        if store.get_once("alert", _urgent_mark(alert.key, name)) is not None:
-            continue  # an earlier, partly failed attempt sent it through this one
-        try:
-            channel(alert)
-        except Exception as exc:  # noqa: BLE001 - one failing channel must not stop the others
-            logger.warning("alert channel failed", extra={"alert_kind": alert.kind, "channel": name, "error": str(exc)})
-            errors.append(exc)
-            continue
-        sent.append(name)
+    # Marked only after a failure: a channel with the mark had it from an earlier, partly failed attempt.
+    sent, errors = send_each(
+        alert, channels, skip=lambda name: store.get_once("alert", channel_mark(alert, name)) is not None
+    )
     if errors:
-        _mark_sent(store, alert.key, sent, alert.watch)
+        _mark_sent(store, alert, sent)
         raise errors[0]
     return sent
 
 
-def _mark_sent(store: Any, mention_id: str, channels: Sequence[str], watch: str) -> None:
+def _mark_sent(store: Any, alert: Alert, channels: Sequence[str]) -> None:
     """Mark the channels an urgent alert went through, for the retry of a record that failed after sending.
     Tried twice each; a mark that cannot be written is logged (that channel may get the alert twice)."""
     for name in channels:
         for attempt in (1, 2):
             try:
-                store.put_once("alert", _urgent_mark(mention_id, name), {"watch": watch}, ttl_days=2)
+                store.put_once("alert", channel_mark(alert, name), {"watch": alert.watch}, ttl_days=2)
                 break
             except Exception as exc:  # noqa: BLE001 - best effort: a duplicate alert beats a lost one
                 if attempt == 2:
                     logger.error(
-                        "urgent alert mark not written", extra={"id": mention_id, "channel": name, "error": str(exc)}
+                        "urgent alert mark not written", extra={"id": alert.key, "channel": name, "error": str(exc)}
                     )
 
 

@@ -23,7 +23,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, recall_score
 
-from chalicelib.classify.builtin import BuiltinClassifier
+from chalicelib.classify.builtin import FLAGS, BuiltinClassifier
+from chalicelib.classify.builtin import SENTIMENTS as SENT
 from chalicelib.classify.encoder import PACKAGE, PACKAGE_FILES, PACKAGE_VERSION
 from chalicelib.classify.schema import KINDS, ClassifyInput
 from training.recipe import SEED, read_jsonl, sha256_file, top_rated_without_kind
@@ -31,8 +32,6 @@ from training.train import LEAD_REPLY, MODEL_DIR, load_all, spam_split
 from training.vectors import VectorCache
 
 REPO = Path(__file__).resolve().parent.parent
-SENT = ["negative", "neutral", "positive"]
-FLAGS = ("complaint", "spam", "offensive", "lead", "needs_reply")
 # Our lead/reply templates as feedback kinds (template groups, see training/gen_lead_reply.py).
 TEMPLATE_KIND = {
     "help": "question",
@@ -204,7 +203,7 @@ def train(data: Path, feedback: Path, out_dir: Path) -> dict[str, Any]:
         models[name] = model
         coef = model.coef_ if multi else model.coef_[:1]
         heads[name] = {
-            "classes": SENT if name == "sentiment" else list(KINDS) if name == "kind" else [name],
+            "classes": list(SENT) if name == "sentiment" else list(KINDS) if name == "kind" else [name],
             "kind": "softmax" if multi else "sigmoid",
             "C": c,
             "w": np.round(coef, 6).tolist(),

@@ -25,11 +25,10 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
+from chalicelib.classify.builtin import FLAGS
+from chalicelib.classify.builtin import SENTIMENTS as SENT
 from chalicelib.classify.encoder import ENCODER_SPEC
 from chalicelib.classify.schema import KINDS
-
-SENT = ["negative", "neutral", "positive"]
-FLAGS = ("complaint", "spam", "offensive", "lead", "needs_reply")
 
 
 def targets(rows: list[dict[str, Any]]) -> dict[str, list[tuple[int, int]]]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.classify.encoder import MAX_CHARS as MAX_TEXT_CHARS  # what the encoder reads; more only grows items
 from chalicelib.classify.features import normalise, tokenize
 from chalicelib.classify.stopwords import STOPWORDS
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 MAX_CORRECTIONS = 500
-MAX_TEXT_CHARS = 2_000  # what the encoder reads; more would only grow the stored item
 VECTOR_DIM = 512
 # Closeness needed for a correction to act: the best net errors fixed after 50 corrections on the
 # product-feedback dev split (bench/bench_learning.py --tune; never the test split it reports). Cosine

@@ -46,6 +46,7 @@ def _param(
 
 
 DATE = {"type": "string", "format": "date"}
+BOUNDS = "; from 2000-01-01 to tomorrow (UTC), else 400"
 WATCH = _param(
     "watch", "query", {"type": "string", "maxLength": 40}, "a watch name from veille.toml (default: the default watch)"
 )
@@ -232,8 +233,8 @@ def _paths() -> dict[str, Any]:
                         _param(
                             "source", "query", {"type": "string", "maxLength": 100}, "source (hn, rss, form:tally...)"
                         ),
-                        _param("since", "query", DATE, "first UTC day (default: until - 6 days)"),
-                        _param("until", "query", DATE, "last UTC day (default: today)"),
+                        _param("since", "query", DATE, f"first UTC day (default: until - 6 days){BOUNDS}"),
+                        _param("until", "query", DATE, f"last UTC day (default: today){BOUNDS}"),
                         _param(
                             "text",
                             "query",
@@ -296,7 +297,7 @@ def _paths() -> dict[str, Any]:
                             {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW_DAYS, "default": 14},
                             "how many days",
                         ),
-                        _param("until", "query", DATE, "last UTC day (default: today)"),
+                        _param("until", "query", DATE, f"last UTC day (default: today){BOUNDS}"),
                     ],
                     "responses": {"200": _json("daily series", "Stats"), "400": _error("invalid parameter")},
                 }
@@ -307,7 +308,7 @@ def _paths() -> dict[str, Any]:
                 {
                     "operationId": "digest",
                     "summary": "A watch's digest for a day (JSON, or HTML with Accept: text/html)",
-                    "parameters": [_param("date", "path", DATE, "the day (YYYY-MM-DD)"), WATCH],
+                    "parameters": [_param("date", "path", DATE, f"the day (YYYY-MM-DD){BOUNDS}"), WATCH],
                     "responses": {
                         "200": {
                             "description": "the digest",

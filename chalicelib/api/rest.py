@@ -15,10 +15,11 @@ import json
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic_core import PydanticCustomError
 
 from chalicelib.classify.schema import Kind
 from chalicelib.errors import ConfigError, StorageError, ThrottledError, VeilleError
@@ -169,6 +170,35 @@ def days_before(day: date, count: int) -> date:
     return day - timedelta(days=min(count, (day - date.min).days))
 
 
+# Every day a request names (path or query) lies in these bounds: nothing older was ever stored, and a watch's
+# local day runs up to 14 hours ahead of UTC, so "tomorrow" in UTC is the last day that can already exist.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+def latest_day() -> date:
+    """The last day a request may name: tomorrow, in UTC."""
+    return utcnow().date() + timedelta(days=1)
+
+
+def _day_in_bounds(value: Any, handler: ValidatorFunctionWrapHandler) -> date:
+    """A ``YYYY-MM-DD`` day from EARLIEST_DAY to tomorrow; anything else says what is allowed."""
+    try:
+        day: date | None = handler(value)
+    except ValidationError:
+        day = None
+    latest = latest_day()
+    if day is None or not EARLIEST_DAY <= day <= latest:
+        raise PydanticCustomError(
+            "day_out_of_bounds",
+            "must be a day YYYY-MM-DD from {earliest} to {latest} (tomorrow, UTC); got {given}",
+            {"earliest": EARLIEST_DAY.isoformat(), "latest": latest.isoformat(), "given": repr(str(value)[:40])},
+        )
+    return day
+
+
+Day = Annotated[date, WrapValidator(_day_in_bounds)]
+
+
 class MentionQuery(BaseModel):
     """``GET /mentions`` query parameters."""
 
@@ -180,8 +210,8 @@ class MentionQuery(BaseModel):
     kind: Kind | None = None
     order: Order = "newest"
     source: str | None = Field(default=None, max_length=100)
-    since: date | None = None
-    until: date | None = None
+    since: Day | None = None
+    until: Day | None = None
     text: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
     cursor: str | None = Field(default=None, max_length=1000)
@@ -194,7 +224,7 @@ class StatsQuery(BaseModel):
 
     watch: str | None = Field(default=None, max_length=40)
     days: int = Field(default=14, ge=1, le=MAX_WINDOW_DAYS)
-    until: date | None = None
+    until: Day | None = None
 
 
 class DigestQuery(BaseModel):
@@ -202,7 +232,7 @@ class DigestQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    day: date
+    day: Day = Field(alias="date")  # the path's {date}: an error names it as the user wrote it
     watch: str | None = Field(default=None, max_length=40)
 
 
@@ -354,7 +384,8 @@ def _start_key(watch: str, day: date, index_key: str) -> dict[str, Any]:
 
 def _window(since: date | None, until: date | None, today: date) -> list[date]:
     until = until or today
-    since = since or days_before(until, DEFAULT_WINDOW_DAYS - 1)
+    # The window echoed back (since, until) must be one the caller may send again.
+    since = since or max(EARLIEST_DAY, days_before(until, DEFAULT_WINDOW_DAYS - 1))
     if since > until:
         raise ApiError("since: must not be after until")
     span = (until - since).days + 1
@@ -647,7 +678,7 @@ def stats_route() -> dict[str, Any]:
 @rest_bp.route("/digest/{date}", methods=["GET"])
 @api_view()
 def digest_route(date: str) -> Any:
-    query = DigestQuery.model_validate({**query_params(), "day": date})
+    query = DigestQuery.model_validate({**query_params(), "date": date})
     html = "text/html" in (rest_bp.current_request.headers.get("accept") or "")
     answer = digest(_store(), _config(), query, html=html)
     if isinstance(answer, str):

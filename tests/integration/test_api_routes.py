@@ -261,6 +261,36 @@ def test_the_digest_as_json_and_as_html(client: Client, store) -> None:
     assert get(client, f"/digest/{day}?watch=nope").status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/digest/0001-01-01", "date"),
+        ("/digest/9999-12-31", "date"),
+        ("/digest/1999-12-31", "date"),
+        ("/mentions?since=0001-01-01", "since"),
+        ("/mentions?until=9999-12-31", "until"),
+        ("/stats?until=0001-01-01", "until"),
+    ],
+)
+def test_a_day_out_of_bounds_is_a_400_saying_what_is_allowed_never_a_500(client: Client, path: str, field: str) -> None:
+    answer = get(client, path)
+    assert answer.status_code == 400
+    [error] = body(answer)["fields"]
+    assert error["field"] == field
+    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    assert f"from 2000-01-01 to {tomorrow}" in error["message"]
+
+
+def test_the_first_and_last_allowed_days_answer_200(client: Client) -> None:
+    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    for day in ("2000-01-01", tomorrow):
+        assert get(client, f"/digest/{day}").status_code == 200
+        assert get(client, f"/stats?until={day}").status_code == 200
+        page = body(get(client, f"/mentions?until={day}"))
+        assert page["items"] == [] or day == tomorrow
+        assert get(client, f"/mentions?since={page['since']}&until={page['until']}").status_code == 200
+
+
 # -- signed triage links -----------------------------------------------------------------------------------------------
 def link_path(url: str) -> str:
     split = urlsplit(url)

@@ -12,8 +12,17 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from chalicelib.api.rest import MentionPatch, MentionQuery, list_mentions, mention_json, patch_mention
+from chalicelib.api.rest import (
+    EARLIEST_DAY,
+    MentionPatch,
+    MentionQuery,
+    latest_day,
+    list_mentions,
+    mention_json,
+    patch_mention,
+)
 from chalicelib.config import parse_config
 from chalicelib.digest import build_digest, render_html, render_text
 from chalicelib.digest.render import slack_blocks
@@ -118,11 +127,14 @@ def test_a_date_out_of_reason_becomes_the_time_of_receipt_and_is_listed_today(st
     assert [m["id"] for m in listed["items"]] == [stored.id]
 
 
-def test_the_api_accepts_every_date_the_store_can_hold(store: Any) -> None:
-    for day in (date(1, 1, 1), date(1995, 6, 1), date(9999, 12, 31)):
+def test_the_api_reads_the_first_and_last_day_it_allows_and_refuses_the_others(store: Any) -> None:
+    for day in (EARLIEST_DAY, latest_day()):
         page = list_mentions(store, CONFIG, MentionQuery(since=day, until=day), today=day)
         assert page["items"] == []
-        assert list_mentions(store, CONFIG, MentionQuery(until=day), today=day)["since"] >= "0001-01-01"
+        assert list_mentions(store, CONFIG, MentionQuery(until=day), today=day)["since"] >= "2000-01-01"
+    for day in (date(1, 1, 1), date(1999, 12, 31), date(9999, 12, 31)):
+        with pytest.raises(ValidationError, match="from 2000-01-01"):
+            MentionQuery(since=day)
 
 
 def test_an_empty_labels_object_still_changes_the_status(store: Any) -> None:

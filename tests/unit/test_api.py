@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from chalicelib.api.rest import (
     ApiError,
+    DigestQuery,
     MentionPatch,
     MentionQuery,
     StatsQuery,
@@ -253,6 +254,42 @@ def test_a_bad_window_watch_or_cursor_is_a_400_saying_what_to_do(params: dict[st
     with pytest.raises(ApiError, match=message) as caught:
         list_mentions(FakeStore([]), CONFIG, query(**params), today=TODAY)
     assert error_response(caught.value).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "field"),
+    [
+        (DigestQuery, {"date": "0001-01-01"}, "date"),
+        (DigestQuery, {"date": "9999-12-31"}, "date"),
+        (DigestQuery, {"date": "not-a-date"}, "date"),
+        (MentionQuery, {"since": "1999-12-31"}, "since"),
+        (MentionQuery, {"until": "0001-01-01"}, "until"),
+        (StatsQuery, {"until": "9999-12-31"}, "until"),
+    ],
+)
+def test_a_day_outside_2000_to_tomorrow_is_a_400_saying_what_is_allowed(
+    model: type[DigestQuery | MentionQuery | StatsQuery], params: dict[str, Any], field: str
+) -> None:
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(params)
+    answer = error_response(caught.value)
+    assert answer.status_code == 400
+    [error] = answer.body["fields"]
+    assert error["field"] == field
+    assert f"from 2000-01-01 to {tomorrow}" in error["message"]
+
+
+def test_the_first_and_last_allowed_days_are_read_and_a_window_never_starts_before_2000() -> None:
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
+    assert DigestQuery.model_validate({"date": "2000-01-01"}).day == date(2000, 1, 1)
+    assert DigestQuery.model_validate({"date": tomorrow.isoformat()}).day == tomorrow
+    page = list_mentions(FakeStore([]), CONFIG, query(until="2000-01-01"), today=TODAY)
+    # the window it echoes back can be sent again as it is
+    assert (page["since"], page["until"]) == ("2000-01-01", "2000-01-01")
+    assert query(since=page["since"], until=page["until"]).since == date(2000, 1, 1)
+    stats = daily_stats(FakeStore([]), CONFIG, StatsQuery.model_validate({"until": "2000-01-02", "days": 2}))
+    assert [d["date"] for d in stats["days"]] == ["2000-01-01", "2000-01-02"]
 
 
 # -- one mention, triage ------------------------------------------------------------------------------------------

@@ -47,6 +47,11 @@ def classify_mentions(event: DynamoDBEvent) -> dict[str, Any]:
     return handlers.classify_stream(event.to_dict(), event.context)
 
 
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="retry_alerts")
+def retry_alerts(event: CloudWatchEvent) -> dict[str, Any]:
+    return handlers.retry_alerts()
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS), name="send_digests")
 def send_digests(event: CloudWatchEvent) -> dict[str, Any]:
     return handlers.send_digests()

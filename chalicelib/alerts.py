@@ -6,12 +6,17 @@ re-raised once the other channels have had their turn, so that the caller's retr
 schedule's) sends through the failed channel only. When every channel has it, one more mark keyed by
 ``Alert.key`` alone says the alert is complete (``get_once("alert", "<kind>#<key>")``). Crisis and
 source alerts go this way; urgent complaints do not (chalicelib/pipeline/react.py): the stream sends them
-before storing the mention's labels, which are their mark, and writes marks only when a channel failed.
+before storing the mention's labels and writes nothing when every channel took the alert. When a channel
+fails, a :class:`PendingAlert` records which channels have it and which still owe it; the mention is labelled
+and listed all the same, and the ``retry_alerts`` schedule (chalicelib/pipeline/pending.py) resends through
+the failed channels alone, with backoff, for :data:`RETRY_FOR`; after that the alert is ``undelivered`` and
+shown as such (inbox, digest, /health, the AlertsUndelivered metric).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -44,6 +49,68 @@ class Alert(BaseModel):
     summary: str
     items: list[AlertItem] = Field(default_factory=list)
     link: str | None = None
+
+
+# How long a pending alert is retried, and the backoff between retries (doubling from the first, capped).
+RETRY_FOR = timedelta(hours=24)
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_MAX = timedelta(hours=2)
+
+
+class ChannelFailure(BaseModel):
+    """Why a channel has not taken an alert yet: its last error, since when it fails, when it was last tried."""
+
+    error: str
+    since: datetime
+    last_try: datetime
+
+
+class PendingAlert(BaseModel):
+    """An alert that at least one channel has not taken yet (written only when a channel failed).
+
+    ``sent`` are the channels that have it (never sent again), ``failed`` the ones that still owe it. The
+    mention's listed item key (``listed_key``) lets the retry check that the stream stored its labels: until
+    then the stream's own retry of the record owns the alert.
+    """
+
+    alert: Alert
+    mention_id: str
+    listed_key: dict[str, str]
+    sent: list[str] = Field(default_factory=list)
+    failed: dict[str, ChannelFailure] = Field(default_factory=dict)
+    attempts: int = 0
+    first_failed_at: datetime
+    next_at: datetime
+    status: Literal["pending", "undelivered"] = "pending"
+
+    @property
+    def watch(self) -> str:
+        return self.alert.watch
+
+    def summary(self) -> dict[str, object]:
+        """What the inbox, the digest and /health show of it: status and, per failed channel, error and since."""
+        return {
+            "status": self.status,
+            "sent": list(self.sent),
+            "failed": {
+                name: {"error": f.error, "since": f.since.isoformat(), "last_try": f.last_try.isoformat()}
+                for name, f in sorted(self.failed.items())
+            },
+            "attempts": self.attempts,
+            "next_at": self.next_at.isoformat() if self.status == "pending" else None,
+        }
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait before the next retry once ``attempts`` retries failed: 5 min, 10, 20, ... capped at 2 h."""
+    if attempts <= 0:
+        return timedelta(0)
+    return min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
+
+
+def failure_text(exc: Exception) -> str:
+    """A channel's error as the founder reads it (the adapters never put a secret URL in their messages)."""
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 class AlertStore(Protocol):
@@ -84,7 +151,7 @@ def deliver_once(store: AlertStore, alert: Alert, channels: Sequence[Channel]) -
         failed=lambda name: store.forget_once("alert", channel_mark(alert, name)),
     )
     if errors:
-        raise errors[0]
+        raise next(iter(errors.values()))
     store.put_once("alert", base, attributes)
     return bool(sent)
 
@@ -100,11 +167,11 @@ def send_each(
     *,
     skip: Callable[[str], bool] = lambda name: False,
     failed: Callable[[str], None] = lambda name: None,
-) -> tuple[list[str], list[Exception]]:
+) -> tuple[list[str], dict[str, Exception]]:
     """Send ``alert`` through each channel whose name ``skip`` does not refuse; a failing channel does not stop
-    the others (``failed`` is told its name). Returns the names it went through and the errors."""
+    the others (``failed`` is told its name). Returns the names it went through and the errors by name."""
     sent: list[str] = []
-    errors: list[Exception] = []
+    errors: dict[str, Exception] = {}
     for channel in channels:
         name = channel_name(channel)
         if skip(name):
@@ -112,9 +179,10 @@ def send_each(
         try:
             channel(alert)
         except Exception as exc:  # noqa: BLE001 - one failing channel must not stop the others
-            logger.warning("alert channel failed", extra={"alert_kind": alert.kind, "channel": name, "error": str(exc)})
+            # INFO: the pending-alert code says once when a channel starts and stops failing (WARNING).
+            logger.info("alert channel failed", extra={"alert_kind": alert.kind, "channel": name, "error": str(exc)})
             failed(name)
-            errors.append(exc)
+            errors[name] = exc
             continue
         sent.append(name)
     return sent, errors

@@ -35,6 +35,17 @@ def classify_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process_stream(event, context, get_store(), classifier, production_reaction())
 
 
+def retry_alerts() -> dict[str, Any]:
+    """Scheduled: resend the alerts a channel refused, through that channel alone (with backoff, 24 h)."""
+    from chalicelib.config import get_config
+    from chalicelib.models import utcnow
+    from chalicelib.notify import channels_for
+    from chalicelib.pipeline.pending import retry_pending_alerts
+    from chalicelib.store import get_store
+
+    return retry_pending_alerts(get_store(), get_config(), channels_for, utcnow())
+
+
 def send_digests() -> dict[str, Any]:
     """Scheduled hourly: send each brand watch's digest once, at its local digest hour.
 
@@ -51,21 +62,37 @@ def send_digests() -> dict[str, Any]:
 
 
 def health(request: Any = None) -> dict[str, Any]:
-    """GET /health: ok or degraded and the version for anyone; with the API token, also the table status
-    and each source's last run, success and error (watch names and error texts are not public)."""
+    """GET /health: ok or degraded and the version for anyone; with the API token, also the table status,
+    each source's last run, success and error, and the alerts a channel refused (watch names and error
+    texts are not public; the names of the failing alert channels are).
+
+    Degraded when the table is not active, a source is silent, or an alert channel failed and an alert
+    still waits on it (or was given up less than a day ago)."""
     from chalicelib.api.rest import check_bearer, configured_token
     from chalicelib.errors import VeilleError
+    from chalicelib.models import utcnow
+    from chalicelib.pipeline.pending import current_failures, failing_channels
     from chalicelib.store import get_store
 
     store = get_store()
     status = store.table_status()
     sources: list[dict[str, Any]] = []
+    failures: list[Any] = []
     if not status.startswith("unavailable"):
         sources = [h.model_dump(mode="json") for h in store.list_health()]
-    ok = status == "ACTIVE" and not any(s["silent"] for s in sources)
+        failures = current_failures(store.pending_alerts(), utcnow())
+    channels = failing_channels(failures, utcnow())
+    ok = status == "ACTIVE" and not any(s["silent"] for s in sources) and not channels
     summary: dict[str, Any] = {"status": "ok" if ok else "degraded", "ok": ok, "version": __version__}
+    if channels:
+        summary["alert_channels_failing"] = list(channels)
     try:
         check_bearer(request.headers.get("authorization") if request else None, configured_token())
     except VeilleError:  # no token, a wrong one, or none configured: the summary only
         return summary
-    return {**summary, "table": status, "sources": sources}
+    alerts = {
+        "pending": sum(1 for p in failures if p.status == "pending"),
+        "undelivered": sum(1 for p in failures if p.status == "undelivered"),
+        "channels": channels,
+    }
+    return {**summary, "table": status, "sources": sources, "alerts": alerts}

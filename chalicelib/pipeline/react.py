@@ -4,8 +4,9 @@
 record, while negative mentions are tallied and counted once per watch and hour when the batch ends
 (one counter update and one crisis check per hour instead of one per mention). :func:`react` takes its
 dependencies as parameters (tests pass fakes or a DynamoDB Local store). Both steps are safe to redo on
-a redelivered record: an urgent alert goes out only while the mention's labels are not stored (the stored
-labels are its mark, so it costs no write), and the crisis counter only moves the first time. Crisis
+a redelivered record: an urgent alert goes out only while the mention's labels are not stored (so an alert
+that went out costs no write), and the crisis counter only moves the first time. A failing alert channel
+never keeps the labels from being stored: it leaves a pending alert, retried by a schedule. Crisis
 alerts keep their once-only marks (:func:`chalicelib.alerts.deliver_once`): one per episode.
 """
 
@@ -17,9 +18,10 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.alerts import Alert, AlertItem, Channel, channel_mark, send_each
+from chalicelib.alerts import Alert, AlertItem, Channel, ChannelFailure, PendingAlert, failure_text, send_each
 from chalicelib.models import Mention, utcnow
 from chalicelib.observability import logger, metrics
+from chalicelib.store.repo import listed_key_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.config import VeilleConfig, WatchConfig
@@ -87,11 +89,12 @@ def react(
     """Store the labels (``store_labels()``, True the first time), alerting first on an urgent complaint, then
     count a negative mention towards crisis detection; return what ``store_labels`` returned.
 
-    The urgent alert goes out *before* the labels are stored, and only while they are not stored yet: the
-    stored labels are its once-only mark, so an alert costs no write. A redelivered record whose labels are
-    stored alerts no more; one whose earlier attempt died between sending and storing alerts again (at
-    least once, never lost). A channel that fails leaves the labels unstored and raises, after marking the
-    channels that did get it (:func:`send_urgent`): the retry sends through the failed channel alone.
+    The urgent alert goes out *before* the labels are stored, and only while they are not stored yet, so an
+    alert that every channel took costs no write; a redelivered record whose labels are stored alerts no more.
+    A channel that fails never holds the mention back: a :class:`PendingAlert` says which channels still owe
+    the alert (the ``retry_alerts`` schedule resends through them alone), then the labels are stored, so the
+    mention is listed at once. If storing the labels fails after sending, the pending alert records the
+    channels that had it, and the record's retry sends through no channel twice.
 
     ``app_url`` (the inbox page) is linked from the urgent alert when given. With ``tally``, a negative
     mention seen for the first time is handed to it (watch, created_at) instead of being counted and
@@ -112,23 +115,20 @@ def react(
             channels = channels_for(watch)
         return channels
 
-    sent: list[str] = []
-    alert: Alert | None = None
+    delivery: UrgentDelivery | None = None
     if is_urgent_complaint(effective, watch.urgency_threshold) and not store.is_labelled(mention):
         alert = urgent_alert(mention, effective, watch, app_url)
-        try:
-            sent = send_urgent(store, alert, get_channels())
-        except Exception as exc:  # the labels stay unstored: the retry sends again
-            logger.error("urgent alert failed", extra={"id": mention.id, "error": str(exc)})
-            raise
-        if sent:
+        delivery = send_urgent(store, alert, listed_key_of(mention), get_channels(), now)
+        if delivery.sent_now:
             metrics.add_metric(name="UrgentAlertsSent", unit="Count", value=1)
     try:
         first_time = store_labels()
     except Exception:
-        if alert is not None:
-            _mark_sent(store, alert, sent)  # the retry must not send through these again
+        if delivery is not None:
+            delivery.keep_marks(store)  # the retry must not send through these again
         raise
+    if delivery is not None:
+        delivery.done(store)
 
     negative = effective.get("sentiment") == "negative" and not effective.get("spam")
     if negative and tally is not None:
@@ -144,34 +144,84 @@ def react(
     return first_time
 
 
-def send_urgent(store: Any, alert: Alert, channels: Sequence[Channel]) -> list[str]:
-    """Send an urgent alert through each channel not marked as having it; return the channels it went
-    through now. Marks are written only when something failed: if a channel fails, the ones that worked
-    are marked and the first error is raised (the record is retried and resends through the failed ones).
-    """
-    # Marked only after a failure: a channel with the mark had it from an earlier, partly failed attempt.
-    sent, errors = send_each(
-        alert, channels, skip=lambda name: store.get_once("alert", channel_mark(alert, name)) is not None
-    )
-    if errors:
-        _mark_sent(store, alert, sent)
-        raise errors[0]
-    return sent
+class UrgentDelivery:
+    """Where an urgent alert went in one attempt of the stream: ``pending`` (when something failed, or an
+    earlier attempt left one) is what the store must keep; ``done`` once the labels are stored."""
 
+    def __init__(self, pending: PendingAlert, sent_now: list[str], written: bool, previous: bool) -> None:
+        self.pending, self.sent_now, self.written, self.previous = pending, sent_now, written, previous
 
-def _mark_sent(store: Any, alert: Alert, channels: Sequence[str]) -> None:
-    """Mark the channels an urgent alert went through, for the retry of a record that failed after sending.
-    Tried twice each; a mark that cannot be written is logged (that channel may get the alert twice)."""
-    for name in channels:
-        for attempt in (1, 2):
+    def keep_marks(self, store: Any) -> None:
+        """Storing the labels failed: make sure the channels that have the alert are recorded."""
+        if not self.written and self.pending.sent:
             try:
-                store.put_once("alert", channel_mark(alert, name), {"watch": alert.watch}, ttl_days=2)
-                break
+                _put_pending(store, self.pending)
             except Exception as exc:  # noqa: BLE001 - best effort: a duplicate alert beats a lost one
-                if attempt == 2:
-                    logger.error(
-                        "urgent alert mark not written", extra={"id": alert.key, "channel": name, "error": str(exc)}
-                    )
+                logger.error("urgent alert marks not written", extra={"id": self.pending.mention_id, "error": str(exc)})
+
+    def done(self, store: Any) -> None:
+        """The labels are stored: an earlier attempt's record with nothing left to send is removed."""
+        if self.previous and not self.pending.failed:
+            try:
+                store.delete_pending_alert(self.pending.watch, self.pending.mention_id)
+            except Exception as exc:  # noqa: BLE001 - the retry schedule removes it too
+                logger.warning("delivered alert's record not removed", extra={"error": str(exc)})
+
+
+def send_urgent(
+    store: Any, alert: Alert, listed_key: dict[str, str], channels: Sequence[Channel], now: datetime
+) -> UrgentDelivery:
+    """Send an urgent alert through each channel that does not have it yet (an earlier attempt's
+    :class:`PendingAlert` says which do); never raises for a channel. Writes only when a channel failed:
+    the pending alert, which the ``retry_alerts`` schedule resends. A channel that starts failing (no other
+    pending alert of the watch waits on it) is logged once, as a warning."""
+    previous = store.get_pending_alert(alert.watch, alert.key)
+    have = set(previous.sent) if previous else set()
+    sent, errors = send_each(alert, channels, skip=lambda name: name in have)
+    earlier = previous.failed if previous else {}
+    pending = PendingAlert(
+        alert=alert,
+        mention_id=alert.key,
+        listed_key=listed_key,
+        sent=sorted(have | set(sent)),
+        failed={
+            name: ChannelFailure(
+                error=failure_text(exc), since=earlier[name].since if name in earlier else now, last_try=now
+            )
+            for name, exc in errors.items()
+        },
+        first_failed_at=previous.first_failed_at if previous else now,
+        next_at=now,
+    )
+    written = False
+    if errors:
+        starting = channels_starting_to_fail(store, pending)
+        _put_pending(store, pending)  # if it cannot be written, the record is retried: resent rather than lost
+        written = True
+        metrics.add_metric(name="AlertsPending", unit="Count", value=1)
+        for name in starting:
+            logger.warning(
+                "alert channel failing: alerts are kept and retried",
+                extra={"watch": alert.watch, "channel": name, "error": pending.failed[name].error},
+            )
+    return UrgentDelivery(pending, sent, written, previous is not None)
+
+
+def channels_starting_to_fail(store: Any, pending: PendingAlert) -> list[str]:
+    """The failed channels of ``pending`` on which no other alert of its watch is waiting yet."""
+    waiting: set[str] = set()
+    for other in store.pending_alerts(pending.watch):
+        if other.mention_id != pending.mention_id and other.status == "pending":
+            waiting |= set(other.failed)
+    return sorted(set(pending.failed) - waiting)
+
+
+def _put_pending(store: Any, pending: PendingAlert) -> None:
+    """Write a pending alert, tried twice (the store retries throttles itself); raises if both failed."""
+    try:
+        store.put_pending_alert(pending)
+    except Exception:  # noqa: BLE001 - once more, then let it go up
+        store.put_pending_alert(pending)
 
 
 def count_negatives(
@@ -280,16 +330,22 @@ class BatchReaction:
         prefix = watch + _WINDOW_KEY
         return {k[len(prefix) :]: v for k, v in self.window["tally"].items() if k.startswith(prefix)}
 
-    def flush(self) -> None:
+    def flush(self, *, failed: bool = False) -> None:
         """Count the batch's negative mentions per watch and hour (into the window's tally, in a window), then
         check the recent hours for a crisis.
+
+        ``failed``: the batch reports failed records. What Lambda does with the state such an invocation
+        returns is not documented (kept, or dropped for the previous one), so the batch's count goes straight
+        to the counters and the window's state is handed back as it came: the tally is right either way.
 
         Never raises: the labels are stored by now, and a count or check that failed is logged (the next
         batch with a negative mention of the watch checks again).
         """
         from chalicelib import crisis
 
-        if self.window is not None:
+        into_window = self.window is not None and not failed
+        if into_window:
+            assert self.window is not None
             if not self.window["id"] and self.negatives:
                 self.window["id"] = uuid.uuid4().hex[:16]
             for (watch_name, hour), amount in self.negatives.items():
@@ -303,7 +359,7 @@ class BatchReaction:
                     self.store,
                     watch,
                     hour,
-                    0 if self.window is not None else amount,
+                    0 if into_window else amount,
                     partial(self.channels_for, watch),
                     check=check,
                     pending=self._pending(watch_name),

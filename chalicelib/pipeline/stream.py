@@ -132,11 +132,11 @@ def process_stream(
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
     answer = dict(process_partial_response(event=event, record_handler=handle, processor=processor, context=context))
-    flush = getattr(react, "flush", None)
-    if flush is not None:
-        flush()  # per-batch work of the reaction (crisis counters); it logs its own failures
     failures: Any = answer.get("batchItemFailures") or []
     failed = len(failures)
+    flush = getattr(react, "flush", None)
+    if flush is not None:
+        flush(failed=bool(failed))  # per-batch work of the reaction (crisis counters); it logs its own failures
     logger.info("stream batch", extra={"records": len(event.get("Records", [])), **counts, "failed": failed})
     return _window_answer(event, react, answer) if windowed else answer
 

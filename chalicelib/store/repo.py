@@ -10,7 +10,7 @@ import functools
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from chalicelib.store import schema
 if TYPE_CHECKING:  # pragma: no cover
     from botocore.client import BaseClient
 
+    from chalicelib.alerts import PendingAlert
     from chalicelib.classify.adapt import Correction
 
 THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
@@ -364,14 +365,7 @@ class Store:
     def is_labelled(self, mention: Mention) -> bool:
         """Whether the stream has already stored this mention's labels (a consistent read of its listed item):
         what decides, before an urgent alert goes out, that a redelivered record already had it."""
-        answer = self._call(
-            "get_item",
-            Key=serialize(listed_key_of(mention)),
-            ConsistentRead=True,
-            ProjectionExpression="#l",
-            ExpressionAttributeNames={"#l": "labels"},
-        )
-        return "labels" in (answer.get("Item") or {})
+        return self.is_labelled_key(listed_key_of(mention))
 
     def update_mention(
         self,
@@ -611,6 +605,65 @@ class Store:
             "query", KeyConditionExpression="pk = :pk", ExpressionAttributeValues=serialize({":pk": "HEALTH"})
         )
         return [SourceHealth.model_validate(_strip_keys(deserialize(i))) for i in answer.get("Items", [])]
+
+    # -- pending alerts: written only when an alert channel failed ----------------------------------
+    def get_pending_alert(self, watch: str, mention_id: str) -> PendingAlert | None:
+        """The pending alert of a mention (a consistent read: the stream's retry must see what it wrote)."""
+        from chalicelib.alerts import PendingAlert
+
+        answer = self._call("get_item", Key=serialize(schema.pending_alert_key(watch, mention_id)), ConsistentRead=True)
+        item = answer.get("Item")
+        return PendingAlert.model_validate_json(deserialize(item)["data"]) if item else None
+
+    def put_pending_alert(self, pending: PendingAlert) -> None:
+        """Write (or replace) a pending alert; DynamoDB deletes it a week after its last write, by when it was
+        delivered or given up and shown for a day."""
+        from chalicelib.alerts import RETRY_FOR
+
+        item = {
+            **schema.pending_alert_key(pending.watch, pending.mention_id),
+            "data": pending.model_dump_json(),
+            schema.TTL_ATTRIBUTE: int(time.time() + (RETRY_FOR + timedelta(days=7)).total_seconds()),
+        }
+        self._call("put_item", Item=serialize(item))
+
+    def delete_pending_alert(self, watch: str, mention_id: str) -> None:
+        self._call("delete_item", Key=serialize(schema.pending_alert_key(watch, mention_id)))
+
+    def pending_alerts(self, watch: str | None = None) -> list[PendingAlert]:
+        """Every pending or undelivered alert (of one watch if given): one Query of their partition, paged."""
+        from chalicelib.alerts import PendingAlert
+
+        values: dict[str, Any] = {":pk": schema.PENDING_ALERTS_PK}
+        condition = "pk = :pk"
+        if watch is not None:
+            condition += " AND begins_with(sk, :w)"
+            values[":w"] = f"{watch}#"
+        found: list[PendingAlert] = []
+        start: dict[str, Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "KeyConditionExpression": condition,
+                "ExpressionAttributeValues": serialize(values),
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            answer = self._call("query", **kwargs)
+            found += [PendingAlert.model_validate_json(deserialize(i)["data"]) for i in answer.get("Items", [])]
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return found
+
+    def is_labelled_key(self, key: dict[str, str]) -> bool:
+        """:meth:`is_labelled` from a listed item's key alone (a pending alert's retry has no Mention)."""
+        answer = self._call(
+            "get_item",
+            Key=serialize(key),
+            ConsistentRead=True,
+            ProjectionExpression="#l",
+            ExpressionAttributeNames={"#l": "labels"},
+        )
+        return "labels" in (answer.get("Item") or {})
 
     # -- exactly-once marks and counters --------------------------------------------------------
     def put_once(

@@ -8,6 +8,8 @@ Item kinds (``pk`` / ``sk``):
 - cursor:         ``CURSOR#<watch>#<source>`` / ``CURSOR``
 - source health:  ``HEALTH`` / ``<watch>#<source>``
 - once-only mark: ``ONCE#<kind>#<key>`` / ``ONCE``   (alerts, digests: a conditional put makes them exactly-once)
+- pending alert:  ``ALERTS#PENDING`` / ``<watch>#<mention id>``   (written only when an alert channel failed: which
+                  channels have the alert and which still owe it; the retry schedule queries this one partition)
 - hourly counter: ``COUNT#<watch>#<name>`` / ``<YYYY-MM-DDTHH>``   (the stream adds a window's tally once: ``applied``
                   holds the ids of the windows added)
 - correction:     ``CORRECTIONS#<watch>`` / ``C#<mention id>`` (text, labels, at, vector; a removed one is a
@@ -38,6 +40,11 @@ def mention_key(mention_id: str) -> dict[str, str]:
 
 
 CORRECTIONS_VERSION_SK = "VERSION"
+PENDING_ALERTS_PK = "ALERTS#PENDING"
+
+
+def pending_alert_key(watch: str, mention_id: str) -> dict[str, str]:
+    return {PK: PENDING_ALERTS_PK, SK: f"{watch}#{mention_id}"}
 
 
 def corrections_pk(watch: str) -> str:

@@ -136,33 +136,121 @@ def test_a_complaint_below_the_threshold_does_not_alert(store: Any) -> None:
     assert recorder.alerts == []
 
 
-def test_urgent_alert_is_retried_when_every_channel_failed(store: Any) -> None:
-    m = mention(2, "acme deleted all my projects!!", NOW, complaint=True, urgency=95)
-    store.put_mention(m)
+def named(name: str, fail: bool = False) -> Recorder:
     recorder = Recorder()
-    recorder.fail = True
-    with pytest.raises(NotifyError):
-        urgent_react(store, m, [recorder])
-    # The labels were not stored: the record is retried, and the retry alerts
-    assert not store.is_labelled(m)
-    recorder.fail = False
-    assert urgent_react(store, m, [recorder]) is True
-    assert urgent_react(store, m, [recorder]) is False
-    assert [a.kind for a in recorder.alerts] == ["urgent"]
+    recorder.__name__ = name  # type: ignore[attr-defined]
+    recorder.fail = fail
+    return recorder
+
+
+def listed_ids(store: Any, day: datetime) -> list[str]:
+    """The ids the inbox lists for the day (the watch's day partition)."""
+    page, _ = store.mentions_of_day("acme", day.date().isoformat())
+    return [m.id for m in page if m.labels]
+
+
+def retry(store: Any, channels: list[Any], now: datetime) -> dict[str, int]:
+    from chalicelib.pipeline.pending import retry_pending_alerts
+
+    return retry_pending_alerts(store, config(), lambda w: channels, now)
+
+
+def test_a_channel_down_never_keeps_an_urgent_complaint_out_of_the_inbox(
+    store: Any, slack_server: SlackCapture
+) -> None:
+    from chalicelib.pipeline.pending import failing_channels
+
+    # Given Slack answering 500, as it does when it is down or the URL was revoked, and email working
+    slack_server.status = 500
+    email = named("email")
+    channels = [slack_channel(slack_server.url), email]
+    m = mention(2, "acme charged me twice, chargeback incoming", NOW, complaint=True, urgency=95)
+    store.put_mention(m)
+
+    # When the stream delivers the urgent complaint, then redelivers it
+    assert urgent_react(store, m, channels) is True
+    assert urgent_react(store, m, channels) is False
+
+    # Then it is labelled and listed at once, email had the alert once, and the alert waits for Slack
+    assert listed_ids(store, NOW) == [m.id]
+    assert len(email.alerts) == 1
+    pending = store.get_pending_alert("acme", m.id)
+    assert pending is not None and pending.status == "pending" and pending.sent == ["email"]
+    assert "Slack webhook answered 500" in pending.failed["slack"].error
+    assert pending.failed["slack"].since == NOW
+    assert failing_channels(store.pending_alerts(), NOW)["slack"]["since"] == NOW.isoformat()
+    assert len(slack_server.bodies) == 1  # the redelivery did not try again
+
+    # When the retry schedule runs while Slack is still down: tried once, then backed off
+    assert retry(store, channels, NOW + timedelta(minutes=5))["retried"] == 1
+    assert retry(store, channels, NOW + timedelta(minutes=6))["waiting"] == 1  # next try at +10 min
+    assert len(slack_server.bodies) == 2
+
+    # When Slack answers again: the alert goes out once, to Slack alone, and nothing is pending any more
+    slack_server.status = 200
+    assert retry(store, channels, NOW + timedelta(minutes=16))["delivered"] == 1
+    assert retry(store, channels, NOW + timedelta(hours=1)) == {
+        "delivered": 0,
+        "retried": 0,
+        "waiting": 0,
+        "undelivered": 0,
+    }
+    assert len(slack_server.bodies) == 3 and "chargeback" in slack_server.texts()
+    assert len(email.alerts) == 1
+    assert store.get_pending_alert("acme", m.id) is None
+    assert urgent_react(store, m, channels) is False  # a late redelivery alerts no more
+    assert len(slack_server.bodies) == 3 and len(email.alerts) == 1
+
+
+def test_an_alert_no_channel_takes_for_a_day_is_given_up_and_shown(store: Any) -> None:
+    from chalicelib.pipeline.pending import current_failures
+
+    slack = named("slack", fail=True)
+    m = mention(5, "acme lost every invoice we had", NOW, complaint=True, urgency=90)
+    store.put_mention(m)
+    assert urgent_react(store, m, [slack]) is True
+    assert listed_ids(store, NOW) == [m.id]
+
+    # Retried with backoff (5, 10, 20, 40, 80 min, then every 2 h) until 24 h have passed
+    at, runs = NOW, 0
+    while store.get_pending_alert("acme", m.id).status == "pending" and runs < 200:
+        at += timedelta(minutes=15)
+        retry(store, [slack], at)
+        runs += 1
+    pending = store.get_pending_alert("acme", m.id)
+    assert pending.status == "undelivered"
+    assert timedelta(hours=24) <= at - NOW <= timedelta(hours=26)
+    assert 10 <= len(slack.alerts) + pending.attempts <= 25  # backoff: about 16 tries, not 288
+    assert current_failures(store.pending_alerts(), at) == [pending]
+    # It is not retried any more, and stops being news a day later
+    assert retry(store, [slack], at + timedelta(hours=1))["undelivered"] == 1
+    assert current_failures(store.pending_alerts(), at + timedelta(hours=25)) == []
 
 
 def test_a_retry_sends_through_the_failed_channel_alone(store: Any) -> None:
     m = mention(3, "acme lost all our invoices, nobody answers", NOW, complaint=True, urgency=90)
     store.put_mention(m)
-    email, slack = Recorder(), Recorder()
-    email.__name__ = "email"  # type: ignore[attr-defined]
-    slack.__name__ = "slack"  # type: ignore[attr-defined]
-    slack.fail = True
-    with pytest.raises(NotifyError):
-        urgent_react(store, m, [email, slack])
+    email, slack = named("email"), named("slack", fail=True)
+
+    def failing_store() -> bool:
+        raise RuntimeError("DynamoDB answered 500")
+
+    # When Slack fails and then storing the labels fails too (the stream retries the record)
+    with pytest.raises(RuntimeError):
+        react(
+            m,
+            m.labels or {},
+            failing_store,
+            store=store,
+            config=config(),
+            channels_for=lambda w: [email, slack],
+            now=NOW,
+        )
+    # Then the record's retry, Slack back, sends through Slack alone and stores the labels
     slack.fail = False
     assert urgent_react(store, m, [email, slack]) is True
     assert len(email.alerts) == 1 and len(slack.alerts) == 1
+    assert store.get_pending_alert("acme", m.id) is None
 
 
 def test_an_alert_sent_before_the_labels_failed_to_store_is_not_sent_again(store: Any) -> None:
@@ -178,9 +266,10 @@ def test_an_alert_sent_before_the_labels_failed_to_store_is_not_sent_again(store
         react(
             m, m.labels or {}, failing_store, store=store, config=config(), channels_for=lambda w: [recorder], now=NOW
         )
-    # Then the retry stores the labels without alerting again
+    # Then the retry stores the labels without alerting again, and leaves no record behind
     assert urgent_react(store, m, [recorder]) is True
     assert len(recorder.alerts) == 1
+    assert store.pending_alerts() == []
 
 
 def test_crisis_alert_once_per_episode(store: Any) -> None:
@@ -303,3 +392,36 @@ def test_in_a_stream_window_negatives_are_counted_once_when_the_window_ends(stor
     # Then the hour's counter holds the five, once; and the next window starts empty
     assert store.counters("acme", COUNTER, hour, hour) == {f"{hour:%Y-%m-%dT%H}": 5}
     assert reaction.window_state() == {}
+
+
+@pytest.mark.parametrize("lambda_keeps", [True, False], ids=["state-kept", "state-dropped"])
+def test_a_window_tally_is_right_whether_lambda_keeps_a_failed_batchs_state(store: Any, lambda_keeps: bool) -> None:
+    from chalicelib.pipeline.react import BatchReaction
+
+    hour = NOW.replace(minute=0)
+    recorder = Recorder()
+
+    def batch(numbers: range, state: dict[str, Any], failed: bool) -> dict[str, Any]:
+        reaction = BatchReaction(store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+        reaction.open_window(state)
+        for n in numbers:
+            m = mention(n, f"acme is down, number {n}", hour + timedelta(minutes=n))
+            store.put_listed([m])
+            reaction(m, m.labels or {}, lambda: True)
+        reaction.flush(failed=failed)
+        return reaction.window_state()
+
+    # Given a window whose first batch tallied two negative mentions
+    first = batch(range(1, 3), {}, failed=False)
+    # When the next batch stores three and reports a failed record (the failed one is redelivered later)
+    after_failure = batch(range(3, 6), first, failed=True)
+    # Then its three are counted at once, and the state handed back is the one it was given
+    assert store.counters("acme", COUNTER, hour, hour) == {f"{hour:%Y-%m-%dT%H}": 3}
+    assert after_failure == first
+    # When Lambda goes on with the returned state, or with the previous one, for one more negative mention
+    last = batch(range(6, 7), after_failure if lambda_keeps else first, failed=False)
+    reaction = BatchReaction(store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
+    reaction.open_window(last)
+    reaction.close_window()
+    # Then the hour counts all six, either way
+    assert store.counters("acme", COUNTER, hour, hour) == {f"{hour:%Y-%m-%dT%H}": 6}

@@ -252,8 +252,24 @@ def test_typeform_matrix_rows_contact_info_phone_file_and_payment() -> None:
         "Company: Analytical Engines Ltd",
         "How would you rate Kanbo? › Speed: Good",
         "How would you rate Kanbo? › Email support: Poor",  # a row named "Email" is not the respondent's email
+        "A screenshot of the bug: x.png",  # the uploaded file's name; the payment is left out
         "What should we fix first?: The sync, it drops cards",
     ]
+
+
+def test_typeform_upload_keeps_the_file_name_in_its_answer() -> None:
+    # A real delivery answering every field type once, file upload included (tests/fixtures/ORIGINS.md).
+    status, store, _ = _store("typeform", (CAPTURES / "typeform_exolever_all_types.json").read_bytes())
+    assert status == 200
+    mention = next(iter(store.mentions.values()))
+    lines = mention.text.splitlines()
+    assert lines[-3:] == [
+        "Fileupload type: blank.pdf",
+        "Website type: https://www.domain.com",
+        "Dropdown type: option c",
+    ]
+    assert not any("api.typeform.com" in line for line in lines)
+    assert mention.author.email == "mail@domain.com" and "mail@domain.com" not in mention.text
 
 
 def test_tally_matrix_rows_keep_their_labels() -> None:

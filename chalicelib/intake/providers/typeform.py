@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from chalicelib.intake import signing
 from chalicelib.intake.bodies import GRID_KIND, first, ident, json_object, lst, obj, opt_obj, opt_str, render, when
@@ -33,12 +34,20 @@ def verify(
     signing.check(signing.required_header(headers, HEADER), signature(raw, secret), HEADER)
 
 
+def file_name(url: str) -> str:
+    """The name of an uploaded file: the last segment of its URL's path (the URL itself if it has none)."""
+    name = unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
+    return name or url
+
+
 def _answer_value(answer: dict[str, Any]) -> str:
     kind = answer.get("type")
-    if kind in ("payment", "file_url"):
-        # payment: card holder and last digits, personal and not feedback. file_url: a link Typeform serves only
-        # with the account's token; file uploads are dropped on every provider.
+    if kind == "payment":  # card holder and last digits: personal, and not feedback
         return ""
+    if kind == "file_url":
+        # Typeform serves the file only with the account's token; its name still says what was attached
+        # ("Screenshot: shot.png").
+        return file_name(opt_str(answer.get("file_url"), "file_url") or "")
     if kind == "choice":
         choice = opt_obj(answer.get("choice"), "choice")
         return render(first(choice, "label", "other"))

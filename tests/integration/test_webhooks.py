@@ -36,6 +36,7 @@ SECRET_SETTINGS = (
     "VEILLE_FILLOUT_TOKEN",
 )
 SAMPLES = {s.provider: s for s in sample_deliveries(Path(__file__).resolve().parents[2] / "samples" / "forms")}
+CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "intake"  # see tests/fixtures/ORIGINS.md
 CONFIG = """
 [[watch]]
 name = "kanbo"
@@ -121,6 +122,27 @@ def test_each_recorded_delivery_is_stored_once_and_found_by_watch_and_day(
     assert classify_inserted(store, answer["id"]) == {"batchItemFailures": []}
     day_page, _ = store.mentions_of_day(expected_watch, mention.day)
     assert [m.id for m in day_page] == [answer["id"]] and day_page[0].labels
+
+
+def test_third_party_captures_land_through_the_route(client: Client, store: Any) -> None:
+    # Fillout's wrapped webhook body (Pipedream's test event): form name, respondent, ?email= parameter
+    status, answer = post_sample(
+        client, SAMPLES["fillout"], body=(CAPTURES / "fillout_pipedream_test_event.json").read_bytes()
+    )
+    assert (status, answer["stored"]) == (200, True)
+    lead = store.get_mention(answer["id"])
+    assert (lead.title, lead.author.name, lead.author.email, lead.text) == (
+        "Form Name",
+        "Timmy",
+        "example@example.com",
+        "",
+    )
+    # A real Typeform delivery with a file upload: the file's name is in the text
+    status, answer = post_sample(
+        client, SAMPLES["typeform"], body=(CAPTURES / "typeform_exolever_all_types.json").read_bytes()
+    )
+    assert (status, answer["stored"]) == (200, True)
+    assert "Fileupload type: blank.pdf" in store.get_mention(answer["id"]).text.splitlines()
 
 
 def test_unknown_provider_is_404(client: Client, store: Any) -> None:

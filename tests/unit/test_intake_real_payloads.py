@@ -11,6 +11,7 @@ from chalicelib.intake import receive
 from tests.unit.test_intake_service import MemoryStore, make_deps, signed_request
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "intake"
+SAMPLE_FILLOUT = Path(__file__).resolve().parents[2] / "samples" / "forms" / "fillout.body.json"
 JOTFORM_TYPE = "multipart/form-data; boundary=------------------------J1JNT4vbVO4FCC1qLG4HSv"
 
 
@@ -104,6 +105,40 @@ def test_a_contact_form_with_only_name_and_email_is_stored_as_a_lead_with_an_emp
     assert status == 200
     mention = next(iter(store.mentions.values()))
     assert mention.text == "" and mention.author.name == "Ada Lovelace" and mention.author.email == "ada@example.com"
+
+
+def test_fillout_wrapped_submission_gives_form_name_respondent_and_url_parameter_email() -> None:
+    # Fillout's webhook body as recorded by Pipedream's test event (tests/fixtures/ORIGINS.md): the only question is
+    # the respondent's name, the email comes from the form URL's ?email=, scheduling and payment carry other people.
+    status, store, answer = _store("fillout", (CAPTURES / "fillout_pipedream_test_event.json").read_bytes())
+    assert status == 200 and answer["stored"] is True
+    mention = store.mentions[answer["id"]]
+    assert mention.title == "Form Name"
+    assert (mention.author.name, mention.author.email) == ("Timmy", "example@example.com")
+    assert mention.text == ""  # a name and an email only: a lead, as documented
+    assert mention.extra["form_id"] == "m5q5df45apus"
+    assert mention.extra["created_at_given"].startswith("2024-05-16T23:20:05")  # long before receipt: kept aside
+
+
+@pytest.mark.parametrize("capture", ["fillout_pipedream_test_event.json", "sample"])
+def test_fillout_flat_submission_reads_the_same_as_the_wrapped_one(capture: str) -> None:
+    wrapped = json.loads(SAMPLE_FILLOUT.read_bytes() if capture == "sample" else (CAPTURES / capture).read_bytes())
+    flat = {"formId": wrapped["formId"], "formName": wrapped["formName"], **wrapped["submission"]}
+    store = MemoryStore()
+    deps = make_deps(store)
+    first = receive(signed_request("fillout", json.dumps(wrapped).encode()), deps)
+    again = receive(signed_request("fillout", json.dumps(flat).encode()), deps)
+    assert first.status == again.status == 200
+    assert again.body == {"stored": False, "id": first.body["id"]}  # the same response, recognised
+    only = receive(signed_request("fillout", json.dumps(flat).encode()), make_deps(MemoryStore()))
+    assert only.mention is not None and first.mention is not None
+    assert (only.mention.text, only.mention.title, only.mention.author) == (
+        first.mention.text,
+        first.mention.title,
+        first.mention.author,
+    )
+    if capture == "sample":
+        assert "Gravité: Bloquant" in only.mention.text.splitlines()
 
 
 def test_formspree_first_and_last_name_keys_are_the_name_not_text() -> None:

@@ -1,4 +1,7 @@
-"""Fillout: JSON ``{formId, formName, submission: {submissionId, submissionTime, questions, ...}}``.
+"""Fillout: JSON ``{formId, formName, submission: {submissionId, submissionTime, questions, urlParameters, ...}}``.
+
+Fillout's webhook wraps the submission so. A submission alone, "flat" (as Fillout's REST API returns it and
+automation tools that unwrap it, such as Activepieces' Fillout trigger, hand it on), reads the same.
 
 Fillout signs nothing: the webhook URL carries ``?token=<VEILLE_FILLOUT_TOKEN>`` (or the request an
 ``X-Veille-Token`` header, which Fillout's webhook settings can add).
@@ -34,10 +37,13 @@ def verify(
 def parse(raw: bytes, content_type: str) -> Delivery:
     """A Fillout submission as a delivery; an ``email`` URL parameter counts as the respondent's email."""
     body = json_object(raw)
-    submission = obj(body.get("submission"), "submission")
+    if "submission" not in body and ("questions" in body or "submissionId" in body):
+        submission, at = body, ""  # flat: the submission on its own
+    else:
+        submission, at = obj(body.get("submission"), "submission"), "submission."
     items: list[tuple[str, str, str]] = []
-    for index, question in enumerate(lst(submission.get("questions"), "submission.questions")):
-        where = f"submission.questions[{index}]"
+    for index, question in enumerate(lst(submission.get("questions"), f"{at}questions")):
+        where = f"{at}questions[{index}]"
         question = obj(question, where)
         name = opt_str(question.get("name"), f"{where}.name") or ""
         kind = opt_str(question.get("type"), f"{where}.type") or ""
@@ -48,16 +54,16 @@ def parse(raw: bytes, content_type: str) -> Delivery:
             continue
         items.append((name, kind, render(value)))
     email = None
-    for index, parameter in enumerate(lst(submission.get("urlParameters"), "submission.urlParameters")):
-        parameter = obj(parameter, f"submission.urlParameters[{index}]")
+    for index, parameter in enumerate(lst(submission.get("urlParameters"), f"{at}urlParameters")):
+        parameter = obj(parameter, f"{at}urlParameters[{index}]")
         if parameter.get("name") == "email":
-            email = opt_str(parameter.get("value"), f"submission.urlParameters[{index}].value")
+            email = opt_str(parameter.get("value"), f"{at}urlParameters[{index}].value")
     return build_delivery(
         "fillout",
-        response_id=ident(submission.get("submissionId"), "submission.submissionId"),
+        response_id=ident(submission.get("submissionId"), f"{at}submissionId"),
         form_id=opt_str(body.get("formId"), "formId"),
         form_name=opt_str(body.get("formName"), "formName"),
-        submitted_at=when(submission.get("submissionTime"), "submission.submissionTime"),
+        submitted_at=when(submission.get("submissionTime"), f"{at}submissionTime"),
         items=items,
         email=email,
     )

@@ -81,6 +81,9 @@ class Assumptions:
     fetch_run_s: float = 2.0  # fixed part of a fetch run (HTTP to the sources)
     digest_runs_per_month: int = 720  # the hourly send_digests schedule
     digest_run_s: float = 0.5
+    # The retry_alerts schedule: rate(5 minutes), one Query of the (nearly always empty) pending-alert partition.
+    retry_runs_per_month: int = 8_640
+    retry_run_s: float = 0.05
     api_requests_per_month: int = 100_000  # inbox, REST API, triage links
     api_request_ms: float = 100.0
     alerts_per_day: int = 20
@@ -103,7 +106,12 @@ def monthly_cost(
     webhooks = m * a.webhook_fraction
     stream_invocations = m / a.stream_batch
     invocations = (
-        stream_invocations + webhooks + a.fetch_runs_per_month + a.digest_runs_per_month + a.api_requests_per_month
+        stream_invocations
+        + webhooks
+        + a.fetch_runs_per_month
+        + a.digest_runs_per_month
+        + a.retry_runs_per_month
+        + a.api_requests_per_month
     )
     gb = a.memory_mb / 1024
     seconds = (
@@ -112,6 +120,7 @@ def monthly_cost(
         + m * usage.intake_ms / 1000
         + a.fetch_runs_per_month * a.fetch_run_s
         + a.digest_runs_per_month * a.digest_run_s
+        + a.retry_runs_per_month * a.retry_run_s
         + a.api_requests_per_month * a.api_request_ms / 1000
     )
     item_bytes = usage.item_bytes  # as stored: long texts deflated by the store (chalicelib/store/repo.py)

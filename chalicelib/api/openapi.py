@@ -74,6 +74,11 @@ def _schemas() -> dict[str, Any]:
     mention = schemas["Mention"]
     mention["properties"]["day"] = {"type": "string", "format": "date", "description": "UTC day of created_at"}
     mention["properties"]["effective_labels"] = {"type": "object", "description": "labels with corrections applied"}
+    mention["properties"]["alert"] = {
+        "type": ["object", "null"],
+        "description": "the urgent alert some channel has not taken: status pending (retried) or undelivered "
+        "(given up after 24 h), sent (channels that have it), failed (per channel: error, since, last_try)",
+    }
     schemas["Error"] = {
         "type": "object",
         "required": ["error"],

@@ -293,12 +293,19 @@ def decode_cursor(text: str, model: type[Cursor] | type[PriorityCursor] = Cursor
 
 
 # -- plain functions ---------------------------------------------------------------------------------------
-def mention_json(mention: Mention, config: VeilleConfig | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """A mention as the API shows it: every field, its UTC day, its labels after corrections, and (given
-    the config) its priority against its watch's reply target."""
+def mention_json(
+    mention: Mention,
+    config: VeilleConfig | None = None,
+    now: datetime | None = None,
+    alert: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A mention as the API shows it: every field, its UTC day, its labels after corrections, (given the
+    config) its priority against its watch's reply target, and ``alert``: null, or the urgent alert a channel
+    has not taken (``status`` pending or undelivered, and per channel its error and since when)."""
     data = mention.model_dump(mode="json")
     data["day"] = mention.day
     data["effective_labels"] = mention.effective_labels()
+    data["alert"] = alert
     if config is not None:
         data["priority"] = priority_of(mention, config, now or utcnow()).as_json()
     return data
@@ -416,6 +423,7 @@ def list_mentions(
         return _list_by_priority(store, config, query, watch, days, max_bytes=max_bytes)
     now = utcnow()
     keep = mention_filter(query)
+    alerts = pending_alerts_of(store, watch)
     start_index, start_key = 0, None
     if query.cursor:
         cursor = decode_cursor(query.cursor)
@@ -428,7 +436,7 @@ def list_mentions(
     previous: tuple[date, Mention] | None = None
     for examined, (day, mention, more) in enumerate(_walk(store, watch, days[start_index:], start_key), 1):
         if keep(mention):
-            item = mention_json(mention, config, now)
+            item = mention_json(mention, config, now, alerts.get(mention.id))
             item_size = len(json.dumps(item, ensure_ascii=False, default=str).encode())
             if items and previous and size + item_size > max_bytes:
                 next_cursor = encode_cursor(Cursor(d=previous[0], k=_index_key(previous[1])))
@@ -475,8 +483,9 @@ def _list_by_priority(
     ranked.sort(key=lambda pair: pair[0])
     items: list[dict[str, Any]] = []
     size = 0
+    alerts = pending_alerts_of(store, watch)
     for _key, mention in ranked[offset : offset + query.limit]:
-        item = mention_json(mention, config, now)
+        item = mention_json(mention, config, now, alerts.get(mention.id))
         item_size = len(json.dumps(item, ensure_ascii=False, default=str).encode())
         if items and size + item_size > max_bytes:
             break
@@ -528,7 +537,13 @@ def get_mention(store: Store, mention_id: str, config: VeilleConfig | None = Non
     mention = store.get_mention(mention_id) if 0 < len(mention_id) <= 100 else None
     if mention is None:
         raise NotFoundError(f"no mention {mention_id!r}")
-    return mention_json(mention, config)
+    pending = store.get_pending_alert(mention.watch, mention.id)
+    return mention_json(mention, config, alert=pending.summary() if pending else None)
+
+
+def pending_alerts_of(store: Store, watch: str) -> dict[str, dict[str, Any]]:
+    """The watch's alerts a channel has not taken, by mention id (one Query; nearly always empty)."""
+    return {p.mention_id: p.summary() for p in store.pending_alerts(watch) if p.failed}
 
 
 def _consistent(current: Mention, given: dict[str, Any]) -> dict[str, Any]:
@@ -584,7 +599,8 @@ def patch_mention(
         from chalicelib.pipeline.learn import remember_corrections
 
         remember_corrections(store, updated)
-    return mention_json(updated, config)
+    pending = store.get_pending_alert(updated.watch, updated.id)
+    return mention_json(updated, config, alert=pending.summary() if pending else None)
 
 
 def daily_stats(

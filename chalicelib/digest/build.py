@@ -360,11 +360,38 @@ def build_digest(
             "last_week_count": len(last_week),
         },
     }
+    digest["alerts_not_delivered"] = alerts_not_delivered(store, watch.name, now)
     from chalicelib.digest.render import summary_lines
 
     # The three lines in the watch's language, for the inbox's digest view and any JSON reader.
     digest["summary"]["lines"] = summary_lines(digest)
     return digest
+
+
+def alerts_not_delivered(store: Any, watch: str, now: datetime) -> list[dict[str, Any]]:
+    """The urgent alerts of the watch that some channel has not taken (pending, or given up less than a day
+    ago), oldest first: the digest shows them at the top, since the founder may not have seen them."""
+    from chalicelib.pipeline.pending import current_failures
+
+    reader = getattr(store, "pending_alerts", None)
+    if reader is None:
+        return []
+    found = []
+    for pending in sorted(current_failures(reader(watch), now), key=lambda p: p.first_failed_at):
+        quoted = pending.alert.items[0] if pending.alert.items else None
+        found.append(
+            {
+                "id": pending.mention_id,
+                "title": pending.alert.title,
+                "quote": quoted.quote if quoted else pending.alert.summary,
+                "url": quoted.url if quoted else None,
+                "status": pending.status,
+                "channels": {
+                    name: {"error": f.error, "since": f.since.isoformat()} for name, f in sorted(pending.failed.items())
+                },
+            }
+        )
+    return found
 
 
 def share_of_voice(

@@ -185,6 +185,24 @@ SECTIONS = (
 
 
 # -- plain text ------------------------------------------------------------------------------------
+def alert_lines(digest: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """(what failed, the quote, the link) of each alert not delivered, in the digest's language."""
+    w = _w(digest)
+    lines = []
+    for alert in digest.get("alerts_not_delivered") or []:
+        channels = alert["channels"]
+        first = min(channels.values(), key=lambda c: c["since"]) if channels else {"error": "", "since": ""}
+        what = w["alert_not_delivered"].format(
+            title=alert["title"],
+            channels=", ".join(channels),
+            error=first["error"],
+            since=str(first["since"])[:16].replace("T", " "),
+            given_up=w["alert_given_up"] if alert["status"] == "undelivered" else "",
+        )
+        lines.append((what, alert["quote"], _safe_url(alert.get("url"))))
+    return lines
+
+
 def render_text(digest: dict[str, Any], *, links: Links | None = None) -> str:
     """The digest as plain text (email text part, SNS, terminal)."""
     w = _w(digest)
@@ -196,6 +214,15 @@ def render_text(digest: dict[str, Any], *, links: Links | None = None) -> str:
     def section(title: str, lines: list[str]) -> None:
         if lines:
             out.extend([title, "-" * len(title), *lines, ""])
+
+    section(
+        w["alerts_not_delivered"],
+        [
+            line
+            for what, quote, url in alert_lines(digest)
+            for line in (f"* {what}", f'  "{quote}"', *([f"  {url}"] if url else []))
+        ],
+    )
 
     def item_lines(item: dict[str, Any], *, level: bool, actions: bool) -> list[str]:
         chips = " ".join(f"[{text}]" for _, text in _chips(item, w, level=level))
@@ -382,6 +409,16 @@ def render_html(digest: dict[str, Any], *, links: Links | None = None) -> str:
         if content:
             body.append(f"<h2>{e(title)}</h2>{content}")
 
+    section(
+        w["alerts_not_delivered"],
+        "".join(
+            f'<p class="alert-failed"><strong>{e(what)}</strong><br>&ldquo;{e(quote)}&rdquo;'
+            + (f' <a href="{e(url)}">{e(url)}</a>' if url else "")
+            + "</p>"
+            for what, quote, url in alert_lines(digest)
+        ),
+    )
+
     for key, title, level, actions in SECTIONS:
         section(
             w[title],
@@ -478,6 +515,14 @@ def slack_blocks(digest: dict[str, Any]) -> list[dict[str, Any]]:
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate(summary, 3000)}},
     ]
+    failed = alert_lines(digest)
+    if failed:
+        text = "\n".join(
+            f"{escape_slack(what)}\n>{escape_slack(quote)}" + (f" {slack_link(url, url)}" if url else "")
+            for what, quote, url in failed
+        )
+        blocks.append(_slack_title(w["alerts_not_delivered"]))
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}})
     for key, title, level, actions in SECTIONS:
         items = digest.get(key) or []
         if items and key != "influencers":

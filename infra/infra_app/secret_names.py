@@ -64,14 +64,15 @@ def secret_names() -> list[str]:
 def secrets_of(function: str) -> list[str]:
     """The secrets one Chalice function's code reads (logical id), and no other.
 
-    The API checks webhook signatures, the bearer token and triage links; the stream and the fetch send
-    alerts (Slack); the digest sends digests with signed triage links; only the fetch logs in to sources.
+    The API checks webhook signatures, the bearer token and triage links; the stream, the fetch and the alert
+    retry send alerts (Slack); the digest sends digests with signed triage links; only the fetch logs in to sources.
     """
     reads = {
         "APIHandler": [*webhook_secret_names(), API_TOKEN, LINK_SECRET],
         "FetchMentions": [*source_credential_names(), SLACK_WEBHOOK_URL],
         "ClassifyMentions": [SLACK_WEBHOOK_URL],
         "SendDigests": [SLACK_WEBHOOK_URL, LINK_SECRET],
+        "RetryAlerts": [SLACK_WEBHOOK_URL],
     }
     return reads[function]
 

@@ -130,6 +130,8 @@ FUNCTIONS: dict[str, Access] = {
         stream=True,
         notify=True,
     ),
+    # the pending alerts (one partition), the listed item's labels, and the pending alert rewritten or removed
+    "RetryAlerts": Access(table=_dynamodb("GetItem", "Query", "PutItem", "DeleteItem"), notify=True),
     # a day of mentions, counters and source health; marks each digest sent (and unmarks it on failure)
     "SendDigests": Access(table=_dynamodb("Query", "PutItem", "DeleteItem"), notify=True),
 }
@@ -566,6 +568,16 @@ class VeilleStack(cdk.Stack):
                 "DigestsFailing",
                 "A digest could not be built or sent on any channel (metric Veille/DigestsFailed)",
                 self._app_metric("DigestsFailed", "Sum", cdk.Duration.hours(1)),
+            ),
+            self._on_any(
+                "AlertChannelFailing",
+                "An alert channel refused an urgent alert; it is kept and retried (metric Veille/AlertsPending)",
+                self._app_metric("AlertsPending", "Sum", cdk.Duration.minutes(15)),
+            ),
+            self._on_any(
+                "AlertsUndelivered",
+                "An urgent alert could not be delivered for 24 h and was given up (Veille/AlertsUndelivered)",
+                self._app_metric("AlertsUndelivered", "Sum", cdk.Duration.hours(1)),
             ),
             self._on_any(
                 "CrisisCheckFailing",

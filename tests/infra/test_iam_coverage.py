@@ -163,7 +163,40 @@ def pipeline_calls(veille_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         config = parse_config(CONFIG.format(feed=ROOT / "samples" / "feeds" / "community-forum.rss"))
         run_fetch(config, veille_server.store, default_context, channels_for)  # one source goes silent
         send_due_digests(store=veille_server.store, config=config)
+        _retry_an_alert(veille_server, slack, mention)
         clear_clients()
+
+
+def _retry_an_alert(veille_server: Any, slack: Any, mention_id: str) -> None:
+    """The retry_alerts schedule on an alert that every channel refused: still refused by Slack once (the
+    pending alert is rewritten), then delivered (and removed)."""
+    from datetime import timedelta
+
+    from chalicelib.alerts import Alert, ChannelFailure, PendingAlert
+    from chalicelib.config import get_config
+    from chalicelib.models import utcnow
+    from chalicelib.notify import channels_for
+    from chalicelib.pipeline.pending import retry_pending_alerts
+    from chalicelib.store.repo import listed_key_of
+
+    store, now = veille_server.store, utcnow()
+    listed = store.get_mention(mention_id)
+    alert = Alert(kind="urgent", key=mention_id, watch=listed.watch, title="Urgent complaint", summary="refund")
+    failed = {name: ChannelFailure(error="down", since=now, last_try=now) for name in ("sns", "slack", "email")}
+    store.put_pending_alert(
+        PendingAlert(
+            alert=alert,
+            mention_id=mention_id,
+            listed_key=listed_key_of(listed),
+            failed=failed,
+            first_failed_at=now,
+            next_at=now,
+        )
+    )
+    slack.status = 500
+    assert retry_pending_alerts(store, get_config(), channels_for, now)["retried"] == 1
+    slack.status = 200
+    assert retry_pending_alerts(store, get_config(), channels_for, now + timedelta(minutes=6))["delivered"] == 1
 
 
 # The server's watch emails its founder, so the urgent alert of the short pipeline goes out by SES too.

@@ -235,6 +235,7 @@ SECRETS_OF = {
     "FetchMentions": {*SOURCE_CREDENTIALS, "VEILLE_SLACK_WEBHOOK_URL"},
     "ClassifyMentions": {"VEILLE_SLACK_WEBHOOK_URL"},
     "SendDigests": {"VEILLE_SLACK_WEBHOOK_URL", "VEILLE_LINK_SECRET"},
+    "RetryAlerts": {"VEILLE_SLACK_WEBHOOK_URL"},
 }
 
 
@@ -289,7 +290,8 @@ def test_functions_get_the_deployed_settings(synth: Synth) -> None:
 
 
 @pytest.mark.parametrize(
-    ("function", "schedule"), [("FetchMentions", "rate(15 minutes)"), ("SendDigests", "rate(1 hour)")]
+    ("function", "schedule"),
+    [("FetchMentions", "rate(15 minutes)"), ("SendDigests", "rate(1 hour)"), ("RetryAlerts", "rate(5 minutes)")],
 )
 def test_schedules(synth: Synth, function: str, schedule: str) -> None:
     events = synth.resources[function]["Properties"]["Events"]
@@ -346,6 +348,10 @@ def test_digest_crisis_and_api_failures_raise_alarms(synth: Synth) -> None:
     watched = {(a.get("Namespace"), a.get("MetricName")): a for a in alarms}
     assert watched[("Veille", "DigestsFailed")]["Threshold"] == 1
     assert watched[("Veille", "CrisisChecksFailed")]["Threshold"] == 1
+    # An alert channel that refuses an urgent alert, and an alert given up after 24 h, page the founder
+    assert watched[("Veille", "AlertsPending")]["Threshold"] == 1
+    assert watched[("Veille", "AlertsUndelivered")]["Threshold"] == 1
+    assert watched[("Veille", "AlertsUndelivered")]["Period"] == 3600
     # The HTTP API's metric is 5xx by ApiId (the REST API's 5XXError by ApiName and Stage would never fire)
     api_id, _ = only(synth, "AWS::ApiGatewayV2::Api")
     api = watched[("AWS/ApiGateway", "5xx")]

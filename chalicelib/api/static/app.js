@@ -123,6 +123,17 @@
     return `${Math.floor(minutes / 1440)}d`;
   }
 
+  const CHANNELS = { slack: "Slack", email: "email", sns: "SNS" };
+
+  // "alert not delivered to Slack: Slack webhook answered 500 since 09:12" for each channel that owes the alert.
+  function alertProblems(mention) {
+    const alert = mention.alert;
+    if (!alert || !alert.failed) return [];
+    const given = alert.status === "undelivered" ? " (given up after 24 h)" : "";
+    return Object.entries(alert.failed).map(([name, f]) =>
+      `alert not delivered to ${CHANNELS[name] || name}${given}: ${f.error} since ${when(f.since)}`);
+  }
+
   function renderRow(mention) {
     const row = $("row-template").content.firstElementChild.cloneNode(true);
     const labels = mention.effective_labels || {};
@@ -147,6 +158,10 @@
     time.dateTime = mention.created_at;
     time.title = when(mention.created_at);
     row.querySelector(".status").textContent = mention.status.replace("_", " ");
+    const problems = alertProblems(mention);
+    const badge = row.querySelector(".alert-badge");
+    badge.hidden = !problems.length;
+    if (problems.length) { badge.textContent = "alert pending"; badge.title = problems.join("\n"); }
     row.setAttribute("aria-label", `${kind.textContent || "mention"}, ${p.level} urgency, ${mention.source}`);
     row.addEventListener("click", () => { select(state.mentions.findIndex((m) => m.id === mention.id)); openDetail(false); });
     return row;
@@ -199,6 +214,10 @@
     const waiting = p.overdue ? " · overdue" : "";
     pane.querySelector(".d-urgency").textContent = p.reasons.length
       ? `Urgent because: ${p.reasons.join(", ")}${waiting}` : (waiting ? "Overdue" : "");
+    const problems = alertProblems(mention);
+    const retry = mention.alert && mention.alert.status === "pending" && mention.alert.next_at
+      ? ` (retried automatically; next try ${when(mention.alert.next_at)})` : "";
+    pane.querySelector(".d-alert").textContent = problems.length ? problems.join("; ") + retry : "";
 
     // Form feedback: one "Question: answer" line per answer, shown as a list; anything else as its text.
     const answers = pane.querySelector(".d-answers");

@@ -70,13 +70,29 @@ function buildBody_(form, response) {
     answers: response.getItemResponses().map(function (itemResponse) {
       var item = itemResponse.getItem();
       var type = String(item.getType());
-      var answer = { id: item.getId(), title: item.getTitle(), type: type, response: itemResponse.getResponse() };
-      // A grid answers one column per row, in row order: send the row labels so none is lost.
-      if (type === 'GRID') answer.rows = item.asGridItem().getRows();
-      if (type === 'CHECKBOX_GRID') answer.rows = item.asCheckboxGridItem().getRows();
-      return answer;
+      var response = itemResponse.getResponse();
+      // A grid answers row n at index n: send each answer with its row's label, so none is read against
+      // another row when one is left unanswered.
+      if (type === 'GRID') response = rowAnswers_(item.asGridItem().getRows(), response);
+      if (type === 'CHECKBOX_GRID') response = rowAnswers_(item.asCheckboxGridItem().getRows(), response);
+      return { id: item.getId(), title: item.getTitle(), type: type, response: response };
     })
   });
+}
+
+/**
+ * A grid's answers as [{row, answer}], one per row in the form's order. getResponse() gives the answer to
+ * row n at index n ('' or null for a row left unanswered, sent as null); an answer past the last row
+ * (a row deleted since) is kept with row null.
+ */
+function rowAnswers_(rows, response) {
+  var answers = response || [];
+  var pairs = [];
+  for (var n = 0; n < Math.max(rows.length, answers.length); n++) {
+    var answer = n < answers.length ? answers[n] : null;
+    pairs.push({ row: n < rows.length ? rows[n] : null, answer: answer === '' || answer == null ? null : answer });
+  }
+  return pairs;
 }
 
 function deliver_(body) {

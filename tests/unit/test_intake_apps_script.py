@@ -47,7 +47,9 @@ const response = {getId: () => 'resp-42', getTimestamp: () => new Date('2026-11-
     item(1, 'Votre question', 'PARAGRAPH_TEXT', 'Export CSV des sous-tâches ? 🙂'),
     item(2, 'Plateformes', 'CHECKBOX', ['Web', 'Android']),
     item(3, 'Notez Kanbo', 'GRID', ['Bien', null, 'Moyen'], ['Vitesse', 'Prix', 'Support']),
-    item(4, 'Vous l’utilisez', 'CHECKBOX_GRID', [['Web', 'Mobile'], null], ['Au bureau', 'En déplacement'])]};
+    item(4, 'Vous l’utilisez', 'CHECKBOX_GRID', [['Web', 'Mobile'], null], ['Au bureau', 'En déplacement']),
+    // an unanswered first row comes as '', and the answers stop at the last row answered
+    item(5, 'Le support', 'GRID', ['', 'Lent'], ['Par e-mail', 'Par chat', 'Par téléphone'])]};
 eval(fs.readFileSync(__SCRIPT__, 'utf8'));
 onFormSubmit({source: form, response: response});
 process.stdout.write(JSON.stringify({posted, pending: Object.keys(props).filter(k => k.startsWith('pending:'))}));
@@ -77,13 +79,21 @@ def test_what_the_script_posts_verifies_and_parses() -> None:
     assert delivery.response_id == "resp-42"
     assert delivery.form_name == "Avis « Kanbo »"
     assert delivery.author_email == "julien@example.fr"
-    # each grid row keeps its label; a row left unanswered is left out
+    # each grid answer keeps its row's label; a row left unanswered is left out and shifts no other answer
     assert delivery.body_text().splitlines() == [
         "Votre question: Export CSV des sous-tâches ? 🙂",
         "Plateformes: Web, Android",
         "Notez Kanbo › Vitesse: Bien",
         "Notez Kanbo › Support: Moyen",
         "Vous l’utilisez › Au bureau: Web, Mobile",
+        "Le support › Par chat: Lent",
+    ]
+    # the script sends each grid answer beside its row, every row included
+    support = json.loads(body)["answers"][4]["response"]
+    assert support == [
+        {"row": "Par e-mail", "answer": None},
+        {"row": "Par chat", "answer": "Lent"},
+        {"row": "Par téléphone", "answer": None},
     ]
     assert result["pending"] == []
 

@@ -359,3 +359,39 @@ def test_google_forms_file_upload_ids_are_dropped_like_every_upload() -> None:
     status, store, _ = _store("google-forms", json.dumps(body).encode())
     assert status == 200
     assert next(iter(store.mentions.values())).text == "What broke?: Export hangs at 99%"
+
+
+@pytest.mark.parametrize(
+    ("grid", "lines"),
+    [
+        # the current script: each answer beside its row
+        (
+            {"response": [{"row": "Speed", "answer": "Good"}, {"row": "Price", "answer": None},
+                          {"row": "Support", "answer": ["Poor", "Fair"]}]},
+            ["Rate Kanbo › Speed: Good", "Rate Kanbo › Support: Poor, Fair"],
+        ),
+        # the previous script: one answer per row, the labels beside
+        (
+            {"response": ["Good", None, ["Poor", "Fair"]], "rows": ["Speed", "Price", "Support"]},
+            ["Rate Kanbo › Speed: Good", "Rate Kanbo › Support: Poor, Fair"],
+        ),
+        # the first script: the answers alone
+        ({"response": ["Good", ["Poor", "Fair"]]}, ["Rate Kanbo: Good, Poor, Fair"]),
+    ],
+    ids=["row-answer-pairs", "rows-beside", "flat"],
+)  # fmt: skip
+def test_google_forms_grids_from_each_version_of_the_script_are_read(grid: dict, lines: list[str]) -> None:
+    body = {
+        "event_id": "2_ABaOnufY", "form_id": "1FAIpQLSe", "form_title": "Kanbo survey",
+        "answers": [{"id": 7, "title": "Rate Kanbo", "type": "CHECKBOX_GRID", **grid}],
+    }  # fmt: skip
+    status, store, _ = _store("google-forms", json.dumps(body).encode())
+    assert status == 200
+    assert next(iter(store.mentions.values())).text.splitlines() == lines
+
+
+def test_google_forms_a_malformed_row_answer_is_a_400_naming_it() -> None:
+    grid = {"title": "Rate Kanbo", "type": "GRID", "response": [{"row": "Speed", "answer": "Good"}, "Poor"]}
+    body = {"event_id": "2_ABaOnufZ", "answers": [grid]}
+    status, _, answer = _store("google-forms", json.dumps(body).encode())
+    assert status == 400 and answer["field"] == "answers[0].response[1]"

@@ -1,5 +1,5 @@
-"""``veille``: the local handle on everything (serve, demo, fetch, match, sources, classify, digest, corrections,
-migrate-store)."""
+"""``veille``: the local handle on everything (serve, demo, fetch, match, sources, classify, themes, digest,
+corrections, migrate-store)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,18 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("serve", "demo", "fetch", "match", "sources", "classify", "digest", "corrections", "migrate_store")
+COMMANDS = (
+    "serve",
+    "demo",
+    "fetch",
+    "match",
+    "sources",
+    "classify",
+    "themes",
+    "digest",
+    "corrections",
+    "migrate_store",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

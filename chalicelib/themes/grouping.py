@@ -1,0 +1,352 @@
+"""Forming themes from units, and putting a new unit in the theme it belongs to.
+
+Why not plain average-linkage clustering: cut at a safe height, it leaves one request as several small
+clusters (often one per language), and each is too small to count. Themes are formed instead around
+their densest units and then judged by their centre:
+
+1. **seed**: the unit with the most close neighbours starts a theme of its unthemed neighbours; the
+   theme's centre (mean vector) then takes every unthemed unit close enough to it; repeat while a
+   unit has enough neighbours left;
+2. **refine**: every unit goes to the nearest centre above the join threshold, centres move to their
+   members' mean (a few rounds, like k-means, but a unit far from every centre stays unthemed);
+3. **merge**: two themes whose centres are nearly the same become one, keeping the older theme's id;
+4. **keep** a new theme only with at least 3 units from at least 2 authors.
+
+A centre is far steadier than any pair of units, so an English request and its French rewording meet
+in the same theme even when their own similarity is middling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chalicelib.themes.labels import make_labels
+from chalicelib.themes.models import THEMED_KINDS, Assignment, FeedbackUnit, Theme
+from chalicelib.themes.vectors import Space, default_space
+from chalicelib.themes.words import guess_lang, terms
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Cosine thresholds of one vector space (tuned on the bench's dev sets, see bench/README.md)."""
+
+    link: float = 0.62  # two units are neighbours (seeding)
+    join: float = 0.58  # a unit joins a theme's centre
+    merge: float = 0.82  # two centres are the same theme
+    min_units: int = 3
+    min_authors: int = 2
+    rounds: int = 4
+
+
+ENCODER_THRESHOLDS = Thresholds()
+WORDS_THRESHOLDS = Thresholds(link=0.45, join=0.40, merge=0.75)
+
+
+def thresholds_for(space: Space) -> Thresholds:
+    """The tuned thresholds of a vector space."""
+    return WORDS_THRESHOLDS if space.encode is None else ENCODER_THRESHOLDS
+
+
+@dataclass
+class Discovery:
+    """What the scheduled job gets back: every theme (kept, updated or new) and where each unit went."""
+
+    themes: list[Theme]
+    assignments: list[Assignment]
+    merged: dict[str, str] = field(default_factory=dict)  # id of a theme merged away -> id it merged into
+
+
+def theme_id(kind: str, first_unit_id: str) -> str:
+    """A theme's id, from its kind and its first unit: the same units give the same id on every run."""
+    return "th-" + hashlib.sha256(f"{kind}\x1f{first_unit_id}".encode()).hexdigest()[:12]
+
+
+def _unit_norm(v: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return v / max(float(np.linalg.norm(v)), 1e-9)  # type: ignore[no-any-return]
+
+
+def _order_key(unit: FeedbackUnit) -> tuple[str, str]:
+    return (unit.created_at.isoformat() if unit.created_at else "", unit.id)
+
+
+def assign(
+    unit_vector: Sequence[float] | np.ndarray,
+    themes: Sequence[Theme],
+    threshold: float | None = None,
+    kind: str | None = None,
+    space: Space | None = None,
+) -> tuple[Theme, float] | None:
+    """The nearest theme (of ``kind`` when given) whose centre is at least ``threshold`` close, with its cosine.
+
+    For the stream: ``unit_vector`` comes from ``unit_vectors([unit])``. Themes of another vector space
+    (say, formed with the encoder while this function runs without it) are never compared.
+    """
+    import numpy as np
+
+    space = space or default_space()
+    threshold = thresholds_for(space).join if threshold is None else threshold
+    vec = np.asarray(unit_vector, dtype=np.float32)
+    best: tuple[Theme, float] | None = None
+    for theme in themes:
+        if theme.space != space.name or not theme.centroid or (kind and theme.kind not in (kind, "any")):
+            continue
+        sim = float(vec @ np.asarray(theme.centroid, dtype=np.float32))
+        if sim >= threshold and (best is None or sim > best[1]):
+            best = (theme, sim)
+    return best
+
+
+def unit_vectors(units: Sequence[FeedbackUnit], space: Space | None = None) -> np.ndarray:
+    """The vectors of units in ``space`` (the default space when None)."""
+    return (space or default_space()).vectors([u.text for u in units])
+
+
+def discover(
+    units: Sequence[FeedbackUnit],
+    existing_themes: Sequence[Theme] = (),
+    *,
+    space: Space | None = None,
+    thresholds: Thresholds | None = None,
+    lang: str = "en",
+    vectors: np.ndarray | None = None,
+) -> Discovery:
+    """Group ``units`` into themes, per kind: existing themes take the units close to them first, new
+    themes form from the rest, near-duplicate themes merge (keeping the older id).
+
+    ``lang`` is the watch's language (the theme's main ``label``); labels are made in English and French.
+    Returns every theme (existing ones updated, merged ones removed) and one assignment per unit, in order.
+    """
+    import numpy as np
+
+    space = space or default_space()
+    th = thresholds or thresholds_for(space)
+    units = list(units)
+    vecs = vectors if vectors is not None else unit_vectors(units, space)
+    vecs = np.asarray(vecs, dtype=np.float32)
+    langs = [u.lang or guess_lang(u.text) for u in units]
+    doc_freq: Counter[str] = Counter(t for u in units for t in set(terms(u.text)))
+
+    usable = [t for t in existing_themes if t.space == space.name and t.centroid]
+    untouched = [t for t in existing_themes if t not in usable]
+    result_themes: list[Theme] = list(untouched)
+    merged: dict[str, str] = {}
+    member_of: dict[int, str] = {}
+    sims: dict[int, float] = {}
+
+    kinds = [k for k in (*THEMED_KINDS, "any") if any(u.kind == k for u in units) or any(t.kind == k for t in usable)]
+    for kind in kinds:
+        idx = [i for i, u in enumerate(units) if u.kind == kind]
+        old = [t for t in usable if t.kind == kind]
+        groups, kept, gone = _group_kind(vecs[idx] if idx else np.zeros((0, vecs.shape[1])), old, th, units, idx)
+        merged.update(gone)
+        for theme_ref, local_members in groups:
+            members = [idx[j] for j in local_members]
+            theme = _finish(theme_ref, kind, members, units, vecs, langs, doc_freq, space, lang)
+            result_themes.append(theme)
+            for i in members:
+                member_of[i] = theme.id
+                sims[i] = float(vecs[i] @ np.asarray(theme.centroid, dtype=np.float32))
+        result_themes.extend(kept)
+
+    by_id = {t.id: t for t in result_themes}
+    assignments = [
+        Assignment(
+            id=u.id,
+            theme=member_of.get(i),
+            label=by_id[member_of[i]].label if i in member_of else None,
+            similarity=round(sims[i], 4) if i in sims else None,
+        )
+        for i, u in enumerate(units)
+    ]
+    return Discovery(themes=result_themes, assignments=assignments, merged=merged)
+
+
+@dataclass
+class _Draft:
+    centre: np.ndarray
+    theme: Theme | None  # the existing theme this draft continues, if any
+    weight: float = 0.0  # units behind the existing centre
+
+
+def _group_kind(
+    x: np.ndarray, old: list[Theme], th: Thresholds, units: Sequence[FeedbackUnit], idx: list[int]
+) -> tuple[list[tuple[Theme | None, list[int]]], list[Theme], dict[str, str]]:
+    """Themes of one kind: ([(existing theme or None, local member indices)], existing themes that took no
+    unit this time, {merged-away id: kept id})."""
+    import numpy as np
+
+    n = len(x)
+    drafts = [_Draft(np.asarray(t.centroid, dtype=np.float32), t, float(max(t.size, len(t.members), 1))) for t in old]
+    owner = np.full(n, -1)
+    if drafts and n:
+        s = x @ np.stack([d.centre for d in drafts]).T
+        best = s.argmax(axis=1)
+        owner = np.where(s[np.arange(n), best] >= th.join, best, -1)
+
+    # 1. seed new themes among the units no existing theme took
+    free = np.where(owner < 0)[0]
+    if len(free) >= th.min_units:
+        xf = x[free]
+        near = (xf @ xf.T) >= th.link
+        counts = near.sum(axis=1)
+        order = sorted(range(len(free)), key=lambda j: (-int(counts[j]), _order_key(units[idx[free[j]]])))
+        taken = np.zeros(len(free), dtype=bool)
+        for j in order:
+            if taken[j] or counts[j] < th.min_units:
+                continue
+            group = np.where(near[j] & ~taken)[0]
+            if len(group) < th.min_units:
+                continue
+            centre = _unit_norm(xf[group].mean(axis=0))
+            group = np.where(((xf @ centre) >= th.join) & ~taken)[0]
+            if len(group) < th.min_units:
+                continue
+            taken[group] = True
+            owner[free[group]] = len(drafts)
+            drafts.append(_Draft(_unit_norm(xf[group].mean(axis=0)), None))
+
+    # 2-3. refine centres, merge near-duplicates
+    merged: dict[str, str] = {}
+    for _ in range(th.rounds):
+        if not drafts:
+            break
+        drafts, owner, gone = _merge(drafts, owner, th)
+        merged.update(gone)
+        centres = np.stack([d.centre for d in drafts])
+        s = x @ centres.T if n else np.zeros((0, len(drafts)))
+        best = s.argmax(axis=1) if n else np.zeros(0, dtype=int)
+        owner = np.where(s[np.arange(n), best] >= th.join, best, -1) if n else owner
+        for k, d in enumerate(drafts):
+            members = np.where(owner == k)[0]
+            if len(members):
+                total = x[members].sum(axis=0) + (d.weight * np.asarray(d.theme.centroid) if d.theme else 0.0)
+                d.centre = _unit_norm(np.asarray(total, dtype=np.float32))
+        # 4. a new theme needs enough units and authors; its units go back to the pool
+        keep = []
+        for k, d in enumerate(drafts):
+            members = np.where(owner == k)[0]
+            authors = {units[idx[j]].author_key for j in members}
+            keep.append(d.theme is not None or (len(members) >= th.min_units and len(authors) >= th.min_authors))
+        if not all(keep):
+            remap = {k: i for i, k in enumerate(k for k in range(len(drafts)) if keep[k])}
+            owner = np.array([remap.get(int(o), -1) if o >= 0 else -1 for o in owner], dtype=int)
+            drafts = [d for d, ok in zip(drafts, keep, strict=True) if ok]
+
+    groups: list[tuple[Theme | None, list[int]]] = []
+    idle: list[Theme] = []
+    for k, d in enumerate(drafts):
+        local = [int(j) for j in np.where(owner == k)[0]]
+        if d.theme is not None and not local:
+            idle.append(d.theme)
+        elif local:
+            if d.theme is not None:
+                d.theme = d.theme.model_copy(update={"centroid": [float(v) for v in d.centre]})
+            groups.append((d.theme, local))
+    return groups, idle, merged
+
+
+def _merge(drafts: list[_Draft], owner: np.ndarray, th: Thresholds) -> tuple[list[_Draft], np.ndarray, dict[str, str]]:
+    """Merge drafts whose centres are at least ``th.merge`` close; an existing theme's id survives (the older)."""
+    import numpy as np
+
+    if len(drafts) < 2:
+        return drafts, owner, {}
+    c = np.stack([d.centre for d in drafts])
+    s = c @ c.T
+    parent = list(range(len(drafts)))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in zip(*np.where(np.triu(s, 1) >= th.merge), strict=True):
+        ra, rb = root(int(a)), root(int(b))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    if all(root(k) == k for k in range(len(drafts))):
+        return drafts, owner, {}
+    clusters: dict[int, list[int]] = {}
+    for k in range(len(drafts)):
+        clusters.setdefault(root(k), []).append(k)
+    new: list[_Draft] = []
+    remap: dict[int, int] = {}
+    gone: dict[str, str] = {}
+    for ks in clusters.values():
+        olds: list[Theme] = sorted(
+            (t for t in (drafts[k].theme for k in ks) if t is not None),
+            key=lambda t: (t.first_seen.isoformat() if t.first_seen else "", -t.size, t.id),
+        )
+        keeper = olds[0] if olds else None
+        for t in olds[1:]:
+            gone[t.id] = olds[0].id
+        weights = [max(drafts[k].weight, 1.0) + float((owner == k).sum()) for k in ks]
+        centre = _unit_norm(np.sum([w * drafts[k].centre for w, k in zip(weights, ks, strict=True)], axis=0))
+        weight = sum(drafts[k].weight for k in ks)
+        if keeper is not None and len(olds) > 1:
+            members = [m for t in olds for m in t.members]
+            keeper = keeper.model_copy(update={"members": members, "size": int(weight)})
+        for k in ks:
+            remap[k] = len(new)
+        new.append(_Draft(centre, keeper, weight))
+    owner = np.array([remap[int(o)] if o >= 0 else -1 for o in owner], dtype=int)
+    return new, owner, gone
+
+
+def _finish(
+    theme: Theme | None,
+    kind: str,
+    members: list[int],
+    units: Sequence[FeedbackUnit],
+    vecs: np.ndarray,
+    langs: list[str],
+    doc_freq: Counter[str],
+    space: Space,
+    lang: str,
+) -> Theme:
+    """The theme with this run's members: an existing theme updated, or a new one with its id and labels."""
+    import numpy as np
+
+    ordered = sorted(members, key=lambda i: _order_key(units[i]))
+    centre = np.asarray(theme.centroid, dtype=np.float32) if theme else _unit_norm(vecs[ordered].mean(axis=0))
+    central = sorted(ordered, key=lambda i: -float(vecs[i] @ centre))
+    dates = [d for d in (units[i].created_at for i in ordered) if d is not None]
+    ids = [units[i].id for i in ordered]
+    authors = {units[i].author_key for i in ordered}
+    if theme is None:
+        labels = make_labels(kind, [(units[i].text, langs[i]) for i in central], doc_freq, len(units))
+        return Theme(
+            id=theme_id(kind, ids[0]),
+            kind=kind,  # type: ignore[arg-type]
+            label=labels.get(lang, labels["en"]),
+            labels=labels,
+            members=ids,
+            authors=len(authors),
+            size=len(ids),
+            centroid=[round(float(v), 6) for v in centre],
+            space=space.name,
+            first_seen=min(dates) if dates else None,
+            last_seen=max(dates) if dates else None,
+        )
+    known = set(theme.members)
+    new_ids = [i for i in ids if i not in known]
+    first = [d for d in (theme.first_seen, *dates) if d is not None]
+    return theme.model_copy(
+        update={
+            "members": [*theme.members, *new_ids],
+            "size": theme.size + len(new_ids),
+            "authors": max(theme.authors, len(authors)),
+            "first_seen": min(first) if first else None,
+            "last_seen": max(first) if first else None,
+        }
+    )

@@ -195,9 +195,9 @@ def send_urgent(
     )
     written = False
     if errors:
-        starting = channels_starting_to_fail(store, pending)
         _put_pending(store, pending)  # if it cannot be written, the record is retried: resent rather than lost
         written = True
+        starting = channels_starting_to_fail(store, pending)
         metrics.add_metric(name="AlertsPending", unit="Count", value=1)
         for name in starting:
             logger.warning(
@@ -208,9 +208,15 @@ def send_urgent(
 
 
 def channels_starting_to_fail(store: Any, pending: PendingAlert) -> list[str]:
-    """The failed channels of ``pending`` on which no other alert of its watch is waiting yet."""
+    """The failed channels of ``pending`` on which no other alert of its watch is waiting yet (none if that
+    cannot be read: the message is only a courtesy, the pending alert is written)."""
     waiting: set[str] = set()
-    for other in store.pending_alerts(pending.watch):
+    try:
+        others = store.pending_alerts(pending.watch)
+    except Exception as exc:  # noqa: BLE001 - never fail a record for a log line
+        logger.info("pending alerts unreadable", extra={"error": str(exc)})
+        return []
+    for other in others:
         if other.mention_id != pending.mention_id and other.status == "pending":
             waiting |= set(other.failed)
     return sorted(set(pending.failed) - waiting)

@@ -361,3 +361,35 @@ def test_a_one_click_link_confirms_then_applies_in_the_browser(browser: Any, see
         assert seeded.store.get_mention(lead.id).status == "ignored"
     finally:
         context.close()
+
+
+def test_an_alert_a_channel_refused_is_shown_on_its_mention(page: Any, seeded: Any) -> None:
+    from chalicelib.alerts import Alert, ChannelFailure, PendingAlert
+    from chalicelib.models import utcnow
+    from chalicelib.store.repo import listed_key_of
+
+    # Given the outage's alert refused by Slack (its webhook answered 500), as the stream leaves it
+    outage = seeded.mentions["outage"]
+    now = utcnow()
+    failure = ChannelFailure(error="Slack webhook answered 500: <b>down</b>", since=now, last_try=now)
+    seeded.store.put_pending_alert(
+        PendingAlert(
+            alert=Alert(kind="urgent", key=outage.id, watch="acme", title="Urgent complaint", summary="down"),
+            mention_id=outage.id,
+            listed_key=listed_key_of(outage),
+            sent=["email"],
+            failed={"slack": failure},
+            first_failed_at=now,
+            next_at=now,
+        )
+    )
+    page.goto(f"{seeded.url}/app")
+    # Then its row carries a badge, and the detail pane says which channel, why and since when, as text
+    badge = row(page, "down for 3 hours").locator(".alert-badge")
+    expect(badge).to_have_text("alert pending")
+    alert = page.locator("#detail .d-alert")
+    expect(alert).to_contain_text("alert not delivered to Slack: Slack webhook answered 500: <b>down</b> since")
+    expect(alert).to_contain_text("retried automatically")
+    assert page.locator("#detail .d-alert b").count() == 0
+    expect(row(page, "empty file").locator(".alert-badge")).to_be_hidden()
+    assert page.errors == []

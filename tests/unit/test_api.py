@@ -46,6 +46,7 @@ class FakeStore:
         self.mentions = {m.id: m for m in mentions}
         self.queries = 0
         self.corrections_of: dict[tuple[str, str], dict[str, Any]] = {}
+        self.pending: dict[str, Any] = {}  # pending alerts by mention id
 
     @staticmethod
     def key(mention: Mention) -> str:
@@ -77,6 +78,12 @@ class FakeStore:
 
     def get_mention(self, mention_id: str) -> Mention | None:
         return self.mentions.get(mention_id)
+
+    def pending_alerts(self, watch: str | None = None) -> list[Any]:
+        return [p for p in self.pending.values() if watch is None or p.watch == watch]
+
+    def get_pending_alert(self, watch: str, mention_id: str) -> Any:
+        return self.pending.get(mention_id)
 
     def update_mention(
         self,

@@ -6,7 +6,8 @@ their densest units and then judged by their centre:
 
 1. **seed**: the unit with the most close neighbours starts a theme of its unthemed neighbours; the
    theme's centre (mean vector) then takes every unthemed unit close enough to it; repeat while a
-   unit has enough neighbours left;
+   unit has enough neighbours left; then again, with looser thresholds, among the units still left
+   (loosely worded feedback about one thing, after the tight groups are formed);
 2. **refine**: every unit goes to the nearest centre above the join threshold, centres move to their
    members' mean (a few rounds, like k-means, but a unit far from every centre stays unthemed);
 3. **merge**: two themes whose centres are nearly the same become one, keeping the older theme's id;
@@ -37,16 +38,19 @@ if TYPE_CHECKING:
 class Thresholds:
     """Cosine thresholds of one vector space (tuned on the bench's dev sets, see bench/README.md)."""
 
-    link: float = 0.62  # two units are neighbours (seeding)
-    join: float = 0.58  # a unit joins a theme's centre
-    merge: float = 0.82  # two centres are the same theme
+    link: float = 0.40  # two units are neighbours (seeding)
+    join: float = 0.35  # a unit joins a theme's centre
+    merge: float = 0.80  # two centres are the same theme
+    looser: tuple[tuple[float, float], ...] = ()  # then (link, join) for the units left, loosest last
     min_units: int = 3
     min_authors: int = 2
     rounds: int = 4
 
 
-ENCODER_THRESHOLDS = Thresholds()
-WORDS_THRESHOLDS = Thresholds(link=0.45, join=0.40, merge=0.75)
+# Tuned by `bench/bench_themes.py --tune` on the dev parts (CLINC150 val, 5 domains; EN/FR pairs, 6 topics):
+# the strict level keeps close intents apart, the looser one then catches loosely worded feedback.
+ENCODER_THRESHOLDS = Thresholds(link=0.40, join=0.35, merge=0.80, looser=((0.30, 0.20),))
+WORDS_THRESHOLDS = Thresholds(link=0.35, join=0.25, merge=0.80, looser=((0.25, 0.10),))
 
 
 def thresholds_for(space: Space) -> Thresholds:
@@ -85,7 +89,8 @@ def assign(
     kind: str | None = None,
     space: Space | None = None,
 ) -> tuple[Theme, float] | None:
-    """The nearest theme (of ``kind`` when given) whose centre is at least ``threshold`` close, with its cosine.
+    """The nearest theme (of ``kind`` when given) whose centre is at least ``threshold`` close (by default
+    the threshold the theme was formed with), with its cosine.
 
     For the stream: ``unit_vector`` comes from ``unit_vectors([unit])``. Themes of another vector space
     (say, formed with the encoder while this function runs without it) are never compared.
@@ -93,14 +98,14 @@ def assign(
     import numpy as np
 
     space = space or default_space()
-    threshold = thresholds_for(space).join if threshold is None else threshold
     vec = np.asarray(unit_vector, dtype=np.float32)
     best: tuple[Theme, float] | None = None
     for theme in themes:
         if theme.space != space.name or not theme.centroid or (kind and theme.kind not in (kind, "any")):
             continue
         sim = float(vec @ np.asarray(theme.centroid, dtype=np.float32))
-        if sim >= threshold and (best is None or sim > best[1]):
+        needed = threshold if threshold is not None else (theme.threshold or thresholds_for(space).join)
+        if sim >= needed and (best is None or sim > best[1]):
             best = (theme, sim)
     return best
 
@@ -148,9 +153,9 @@ def discover(
         old = [t for t in usable if t.kind == kind]
         groups, kept, gone = _group_kind(vecs[idx] if idx else np.zeros((0, vecs.shape[1])), old, th, units, idx)
         merged.update(gone)
-        for theme_ref, local_members in groups:
+        for theme_ref, local_members, join in groups:
             members = [idx[j] for j in local_members]
-            theme = _finish(theme_ref, kind, members, units, vecs, langs, doc_freq, space, lang)
+            theme = _finish(theme_ref, kind, members, units, vecs, langs, doc_freq, space, lang, join)
             result_themes.append(theme)
             for i in members:
                 member_of[i] = theme.id
@@ -174,84 +179,108 @@ def discover(
 class _Draft:
     centre: np.ndarray
     theme: Theme | None  # the existing theme this draft continues, if any
+    join: float  # the cosine a unit needs to join it: its level's
     weight: float = 0.0  # units behind the existing centre
+
+
+def _nearest(x: np.ndarray, drafts: list[_Draft]) -> np.ndarray:
+    """Each unit's nearest draft among those it is close enough to join, or -1."""
+    import numpy as np
+
+    n = len(x)
+    if not drafts or not n:
+        return np.full(n, -1)
+    s = x @ np.stack([d.centre for d in drafts]).T
+    s = np.where(s >= np.array([d.join for d in drafts])[None, :], s, -np.inf)
+    best = s.argmax(axis=1)
+    return np.where(np.isfinite(s[np.arange(n), best]), best, -1)
 
 
 def _group_kind(
     x: np.ndarray, old: list[Theme], th: Thresholds, units: Sequence[FeedbackUnit], idx: list[int]
-) -> tuple[list[tuple[Theme | None, list[int]]], list[Theme], dict[str, str]]:
-    """Themes of one kind: ([(existing theme or None, local member indices)], existing themes that took no
-    unit this time, {merged-away id: kept id})."""
+) -> tuple[list[tuple[Theme | None, list[int], float]], list[Theme], dict[str, str]]:
+    """Themes of one kind: ([(existing theme or None, local member indices, join threshold)], existing themes
+    that took no unit this time, {merged-away id: kept id})."""
     import numpy as np
 
-    n = len(x)
-    drafts = [_Draft(np.asarray(t.centroid, dtype=np.float32), t, float(max(t.size, len(t.members), 1))) for t in old]
-    owner = np.full(n, -1)
-    if drafts and n:
-        s = x @ np.stack([d.centre for d in drafts]).T
-        best = s.argmax(axis=1)
-        owner = np.where(s[np.arange(n), best] >= th.join, best, -1)
-
-    # 1. seed new themes among the units no existing theme took
-    free = np.where(owner < 0)[0]
-    if len(free) >= th.min_units:
-        xf = x[free]
-        near = (xf @ xf.T) >= th.link
-        counts = near.sum(axis=1)
-        order = sorted(range(len(free)), key=lambda j: (-int(counts[j]), _order_key(units[idx[free[j]]])))
-        taken = np.zeros(len(free), dtype=bool)
-        for j in order:
-            if taken[j] or counts[j] < th.min_units:
-                continue
-            group = np.where(near[j] & ~taken)[0]
-            if len(group) < th.min_units:
-                continue
-            centre = _unit_norm(xf[group].mean(axis=0))
-            group = np.where(((xf @ centre) >= th.join) & ~taken)[0]
-            if len(group) < th.min_units:
-                continue
-            taken[group] = True
-            owner[free[group]] = len(drafts)
-            drafts.append(_Draft(_unit_norm(xf[group].mean(axis=0)), None))
-
-    # 2-3. refine centres, merge near-duplicates
+    drafts = [
+        _Draft(np.asarray(t.centroid, dtype=np.float32), t, t.threshold or th.join, float(max(t.size, len(t.members))))
+        for t in old
+    ]
+    owner = _nearest(x, drafts)
     merged: dict[str, str] = {}
-    for _ in range(th.rounds):
-        if not drafts:
-            break
-        drafts, owner, gone = _merge(drafts, owner, th)
-        merged.update(gone)
-        centres = np.stack([d.centre for d in drafts])
-        s = x @ centres.T if n else np.zeros((0, len(drafts)))
-        best = s.argmax(axis=1) if n else np.zeros(0, dtype=int)
-        owner = np.where(s[np.arange(n), best] >= th.join, best, -1) if n else owner
-        for k, d in enumerate(drafts):
-            members = np.where(owner == k)[0]
-            if len(members):
-                total = x[members].sum(axis=0) + (d.weight * np.asarray(d.theme.centroid) if d.theme else 0.0)
-                d.centre = _unit_norm(np.asarray(total, dtype=np.float32))
-        # 4. a new theme needs enough units and authors; its units go back to the pool
-        keep = []
-        for k, d in enumerate(drafts):
-            members = np.where(owner == k)[0]
-            authors = {units[idx[j]].author_key for j in members}
-            keep.append(d.theme is not None or (len(members) >= th.min_units and len(authors) >= th.min_authors))
-        if not all(keep):
-            remap = {k: i for i, k in enumerate(k for k in range(len(drafts)) if keep[k])}
-            owner = np.array([remap.get(int(o), -1) if o >= 0 else -1 for o in owner], dtype=int)
-            drafts = [d for d, ok in zip(drafts, keep, strict=True) if ok]
+    for link, join in ((th.link, th.join), *th.looser):
+        drafts, owner = _seed(x, drafts, owner, link, join, th, units, idx)
+        for _ in range(th.rounds):
+            if not drafts:
+                break
+            drafts, owner, gone = _merge(drafts, owner, th)
+            merged.update(gone)
+            owner = _nearest(x, drafts)
+            for k, d in enumerate(drafts):
+                members = np.where(owner == k)[0]
+                if len(members):
+                    total = x[members].sum(axis=0) + (d.weight * np.asarray(d.theme.centroid) if d.theme else 0.0)
+                    d.centre = _unit_norm(np.asarray(total, dtype=np.float32))
+            # a new theme needs enough units and authors; its units go back to the pool
+            keep = []
+            for k, d in enumerate(drafts):
+                members = np.where(owner == k)[0]
+                authors = {units[idx[j]].author_key for j in members}
+                keep.append(d.theme is not None or (len(members) >= th.min_units and len(authors) >= th.min_authors))
+            if not all(keep):
+                drafts = [d for d, ok in zip(drafts, keep, strict=True) if ok]
+                owner = _nearest(x, drafts)
 
-    groups: list[tuple[Theme | None, list[int]]] = []
+    groups: list[tuple[Theme | None, list[int], float]] = []
     idle: list[Theme] = []
     for k, d in enumerate(drafts):
         local = [int(j) for j in np.where(owner == k)[0]]
         if d.theme is not None and not local:
             idle.append(d.theme)
         elif local:
-            if d.theme is not None:
-                d.theme = d.theme.model_copy(update={"centroid": [float(v) for v in d.centre]})
-            groups.append((d.theme, local))
+            update = {"centroid": [float(v) for v in d.centre], "threshold": d.join}
+            groups.append((d.theme.model_copy(update=update) if d.theme else None, local, d.join))
     return groups, idle, merged
+
+
+def _seed(
+    x: np.ndarray,
+    drafts: list[_Draft],
+    owner: np.ndarray,
+    link: float,
+    join: float,
+    th: Thresholds,
+    units: Sequence[FeedbackUnit],
+    idx: list[int],
+) -> tuple[list[_Draft], np.ndarray]:
+    """New drafts around the densest units no draft owns: a unit with at least ``min_units`` neighbours
+    (cosine >= ``link``) starts one with them, then its centre takes the free units within ``join``."""
+    import numpy as np
+
+    free = np.where(owner < 0)[0]
+    if len(free) < th.min_units:
+        return drafts, owner
+    owner = owner.copy()
+    xf = x[free]
+    near = (xf @ xf.T) >= link
+    counts = near.sum(axis=1)
+    order = sorted(range(len(free)), key=lambda j: (-int(counts[j]), _order_key(units[idx[free[j]]])))
+    taken = np.zeros(len(free), dtype=bool)
+    for j in order:
+        if taken[j] or counts[j] < th.min_units:
+            continue
+        group = np.where(near[j] & ~taken)[0]
+        if len(group) < th.min_units:
+            continue
+        centre = _unit_norm(xf[group].mean(axis=0))
+        group = np.where(((xf @ centre) >= join) & ~taken)[0]
+        if len(group) < th.min_units:
+            continue
+        taken[group] = True
+        owner[free[group]] = len(drafts)
+        drafts = [*drafts, _Draft(_unit_norm(xf[group].mean(axis=0)), None, join)]
+    return drafts, owner
 
 
 def _merge(drafts: list[_Draft], owner: np.ndarray, th: Thresholds) -> tuple[list[_Draft], np.ndarray, dict[str, str]]:
@@ -298,7 +327,7 @@ def _merge(drafts: list[_Draft], owner: np.ndarray, th: Thresholds) -> tuple[lis
             keeper = keeper.model_copy(update={"members": members, "size": int(weight)})
         for k in ks:
             remap[k] = len(new)
-        new.append(_Draft(centre, keeper, weight))
+        new.append(_Draft(centre, keeper, min(drafts[k].join for k in ks), weight))
     owner = np.array([remap[int(o)] if o >= 0 else -1 for o in owner], dtype=int)
     return new, owner, gone
 
@@ -313,6 +342,7 @@ def _finish(
     doc_freq: Counter[str],
     space: Space,
     lang: str,
+    join: float,
 ) -> Theme:
     """The theme with this run's members: an existing theme updated, or a new one with its id and labels."""
     import numpy as np
@@ -335,6 +365,7 @@ def _finish(
             size=len(ids),
             centroid=[round(float(v), 6) for v in centre],
             space=space.name,
+            threshold=join,
             first_seen=min(dates) if dates else None,
             last_seen=max(dates) if dates else None,
         )

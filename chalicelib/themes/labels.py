@@ -25,7 +25,7 @@ PREFIX = {
     },
 }
 MAX_WORDS = 8
-_PHRASE_KEYS = {fold(k): v.replace(" ", "") for k, v in PHRASES.items()}
+_PHRASE_KEYS = {fold(k): stem(v.replace(" ", "")) for k, v in PHRASES.items()}  # as words.terms keys them
 _TRAILING = re.compile(r"[\s,;:.!?…\-–—]+$")
 
 
@@ -108,7 +108,7 @@ def _say(term: str, lang: str, surfaces: Counter[tuple[str, str, str]]) -> str:
         if french:
             return min(french, key=len)
     for phrase, key in PHRASES.items():
-        if key.replace(" ", "") == term:
+        if stem(key.replace(" ", "")) == term:
             return key if lang == "en" else phrase
     anywhere = [(n, w) for (t, w, _), n in surfaces.items() if t == term]
     return max(anywhere)[1] if anywhere else term

@@ -65,6 +65,7 @@ class Theme(BaseModel):
     size: int = Field(0, description="units that shaped the centroid (may exceed members when trimmed)")
     centroid: list[float] = Field(default_factory=list, description="unit-length mean vector of its units")
     space: str = Field("", description="the vector space of the centroid (encoder and word weights)")
+    threshold: float | None = Field(None, description="the cosine to its centroid a unit needs to join it")
     first_seen: datetime | None = None
     last_seen: datetime | None = None
 

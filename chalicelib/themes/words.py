@@ -25,7 +25,7 @@ please pls thanks thank hello hi hey guys anyone someone somebody know want woul
 way option find help tell give make know let use using used try tried trying there is are
 svp merci bonjour salut quelqu quelqu'un possible pouvoir peut peux pourrait pourriez voudrais veux faut
 savoir sais trouve trouver option moyen aimerais besoin est-ce est ce
-i'd i'm im dont cant can't won't isn't it's
+i'd i'm im dont cant can't won't isn't it's add need plan plans wish love would like
 """.split()  # noqa: SIM905 (a word list reads best as text)
 )
 
@@ -409,7 +409,8 @@ def canonical(word: str) -> str | None:
         return None
     if w.isdigit():
         return None
-    return stem(LEXICON.get(w, w))
+    mapped = LEXICON.get(w, w)
+    return None if mapped in EXTRA_STOPWORDS else stem(mapped)
 
 
 def terms(text: str) -> list[str]:

@@ -3,7 +3,8 @@
     echo '{"id": "1", "text": "@acme my order never arrived, refund please"}' | veille classify
 
 Input lines: `{"id": str, "text": str}` plus optional `"lang"`, `"followers"`, `"engagement"`.
-Output lines: `{"id": ..., <every Labels field>}`.
+Output lines: `{"id": ..., <every Labels field>}`; `units` lists the message's parts as
+`{"start", "end", "kind", "sentiment"}`, offsets into the input's `text` (`text[start:end]`).
 
 A bad input line is skipped with a warning on stderr naming its line number and what to fix; the other
 lines are still classified and written, and the exit code is 2 if any line was skipped (0 otherwise),
@@ -86,7 +87,8 @@ def classify_stream(
         if not batch:
             return
         for item, labels in zip(batch, classifier.classify(batch), strict=True):
-            stdout.write(json.dumps({"id": item.id, **labels.model_dump(mode="json")}, ensure_ascii=False) + "\n")
+            row = {"id": item.id, **labels.model_dump(mode="json"), "units": [u.as_json() for u in labels.units]}
+            stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
             written += 1
         batch.clear()
 

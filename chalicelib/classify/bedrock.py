@@ -148,15 +148,18 @@ class BedrockClassifier:
             if raised and not why.get(flag):
                 why[flag] = labels.why.get(flag, ["llm"])
         lowered = normalise(item.text)
-        found = rules.find_cues(tokenize(lowered), lowered)
-        if llm.complaint and found:
-            why["complaint"] = why["complaint"] + [c for c in found if c not in why["complaint"]]
+        matched = rules.matched_cues(tokenize(lowered), lowered)
+        found, phrases = rules.cue_names(matched), rules.said(matched)
+        if llm.complaint and phrases:
+            why["complaint"] = why["complaint"] + [p for p in phrases if p not in why["complaint"]]
         p_neg = 1.0 if llm.sentiment == "negative" else 0.0
         level = rules.urgency(
             p_neg, 1.0 if llm.complaint else 0.0, found, item.followers, item.engagement, llm.needs_reply, llm.spam
         )
         if level >= 50:
-            why["urgent"] = found + (["negative"] if p_neg else []) + (["complaint"] if llm.complaint else [])
+            # What was said, never label names: the cue phrases, else the model's own words for the complaint.
+            said = phrases or [w for w in why.get("complaint", []) if w != "llm"] or why.get("negative", [])
+            why["urgent"] = said + [f"followers:{item.followers}"] * (rules.reach_points(item.followers) >= 12)
         score = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}[llm.sentiment]
         return labels.model_copy(
             update={

@@ -15,6 +15,7 @@ import sys
 import zlib
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import add, itemgetter, sub
 from pathlib import Path
@@ -24,8 +25,9 @@ from chalicelib.classify import cues as rules
 from chalicelib.classify.encoder import Encoder, EncoderUnavailable, load_encoder
 from chalicelib.classify.features import context_features, normalise, token_features, tokenize
 from chalicelib.classify.lang import looks_other, normalise_lang
-from chalicelib.classify.schema import KINDS, ClassifyInput, Labels
+from chalicelib.classify.schema import KINDS, ClassifyInput, Labels, Unit
 from chalicelib.classify.stopwords import is_function_words
+from chalicelib.classify.units import keep_units, mention_kind, split_units
 
 MODEL_DIR = Path(__file__).parent / "model"
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -275,28 +277,41 @@ class BuiltinClassifier:
         return self._encoder
 
     def classify(self, items: Sequence[ClassifyInput]) -> list[Labels]:
-        """Labels for each input, in order (the encoder runs once on the whole batch)."""
-        encoded = self._encode(items)
+        """Labels for each input, in order (the encoder runs once on the whole batch, units included)."""
+        spans = [split_units(item.text) for item in items]
+        encoded = self._encode(items, spans)
         if encoded is None:
-            return [self.classify_one(item) for item in items]
-        return [
-            self.classify_one(item, {name: probs[i] for name, probs in encoded.items()}) for i, item in enumerate(items)
-        ]
+            return [self.classify_one(item, spans=s) for item, s in zip(items, spans, strict=True)]
+        whole, parts = encoded
+        return [self.classify_one(item, whole[i], parts[i], spans[i]) for i, item in enumerate(items)]
 
-    def _encode(self, items: Sequence[ClassifyInput]) -> dict[str, Any] | None:
+    def _encode(
+        self, items: Sequence[ClassifyInput], spans: list[list[tuple[int, int]]]
+    ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]] | None:
+        """Each item's encoder probabilities and those of its units (none for a one-unit item), in one pass."""
         self.last_vectors = None
         encoder = self.encoder
         if encoder is None or not items:
             return None
+        texts = [item.text for item in items]
+        for item, item_spans in zip(items, spans, strict=True):
+            if len(item_spans) > 1:
+                texts.extend(item.text[s:e] for s, e in item_spans)
         try:
-            vectors = encoder.vectors([item.text for item in items])
+            vectors = encoder.vectors(texts)
             probabilities = encoder.probabilities(vectors)
             # Kept for the stream's per-watch corrections, which compare the same vectors (no second pass).
-            self.last_vectors = vectors
-            return probabilities
+            self.last_vectors = vectors[: len(items)]
         except Exception as exc:  # noqa: BLE001 - any encoder failure leaves the n-gram model to answer
             logging.getLogger(__name__).warning("encoder failed on a batch, n-gram model alone: %r", exc)
             return None
+        rows = [{name: probs[i] for name, probs in probabilities.items()} for i in range(len(texts))]
+        whole, parts, at = rows[: len(items)], [], len(items)
+        for item_spans in spans:
+            n = len(item_spans) if len(item_spans) > 1 else 0
+            parts.append(rows[at : at + n])
+            at += n
+        return whole, parts
 
     def _lang(self, item: ClassifyInput, logits: list[float], words: list[str]) -> str:
         given = normalise_lang(item.lang)
@@ -307,34 +322,57 @@ class BuiltinClassifier:
         col = self.model.heads["lang_fr"]["col"]
         return "fr" if logits[col] > 0 else "en"
 
-    def classify_one(self, item: ClassifyInput, encoded: dict[str, Any] | None = None) -> Labels:
-        """Labels for one input; `encoded` holds the encoder heads' probabilities for it, when it ran."""
-        m = self.model
-        heads = m.heads
-        lowered = normalise(item.text)
-        tokens = tokenize(lowered)
-        logits, names, keys = m.logits_of_tokens(tokens, item.text)
-        lang = self._lang(item, logits, tokens)
-        sent_head = heads["sent_fr" if lang == "fr" else "sent_en"]
-        c0 = sent_head["col"]
+    def _sentiment_probs(self, logits: list[float], lang: str, encoded: dict[str, Any] | None) -> list[float]:
+        c0 = self.model.heads["sent_fr" if lang == "fr" else "sent_en"]["col"]
         probs = _softmax(logits[c0 : c0 + 3])
         if encoded is not None:
             a = self._blend.get("sentiment", 0.5)
             probs = [a * float(e) + (1 - a) * p for e, p in zip(encoded["sentiment"], probs, strict=True)]
+        return probs
+
+    def _flag_probability(
+        self, flag: str, col: int, threshold: float, logits: list[float], lang: str, encoded: dict[str, Any] | None
+    ) -> tuple[float, float]:
+        """(probability, threshold) of one flag head, blended with the encoder's head where it ran."""
+        p = _sigmoid(logits[col])
+        if encoded is not None and flag in encoded:
+            a = self._blend.get(flag, 0.5)
+            p = a * float(encoded[flag]) + (1 - a) * p
+            threshold = self._enc_thresholds.get(flag, threshold)
+        if flag == "offensive" and lang == "fr" and encoded is None:
+            threshold = max(threshold, FR_OFFENSIVE_THRESHOLD)
+        return p, threshold
+
+    def classify_one(
+        self,
+        item: ClassifyInput,
+        encoded: dict[str, Any] | None = None,
+        unit_encoded: Sequence[dict[str, Any]] | None = None,
+        spans: list[tuple[int, int]] | None = None,
+    ) -> Labels:
+        """Labels for one input, read whole and unit by unit (`units.split_units`, or `spans` when given).
+
+        `encoded` holds the encoder heads' probabilities for the whole text, when it ran, and `unit_encoded`
+        those of each unit (row i for unit i); without them the units are read by the n-gram model alone.
+        """
+        m = self.model
+        heads = m.heads
+        if spans is None:
+            spans = split_units(item.text)
+        lowered = normalise(item.text)
+        tokens = tokenize(lowered)
+        logits, names, keys = m.logits_of_tokens(tokens, item.text)
+        lang = self._lang(item, logits, tokens)
+        c0 = heads["sent_fr" if lang == "fr" else "sent_en"]["col"]
+        probs = self._sentiment_probs(logits, lang, encoded)
         sentiment = SENTIMENTS[max(range(3), key=probs.__getitem__)]
         scores = {s: round(p, 4) for s, p in zip(SENTIMENTS, probs, strict=True)}
         flags: dict[str, bool] = {}
         why: dict[str, list[str]] = {}
         raised: list[tuple[str, int, float]] = []
         for flag, col, threshold in self._flags:
-            p = _sigmoid(logits[col])
-            if encoded is not None and flag in encoded:
-                a = self._blend.get(flag, 0.5)
-                p = a * float(encoded[flag]) + (1 - a) * p
-                threshold = self._enc_thresholds.get(flag, threshold)
+            p, threshold = self._flag_probability(flag, col, threshold, logits, lang, encoded)
             scores[flag] = round(p, 4)
-            if flag == "offensive" and lang == "fr" and encoded is None:
-                threshold = max(threshold, FR_OFFENSIVE_THRESHOLD)
             flags[flag] = p >= threshold
             if p >= threshold:
                 raised.append((flag, col, p))
@@ -345,15 +383,18 @@ class BuiltinClassifier:
         self._french_rules(lang, lowered, probs[0], flags, why, encoded is None)
         matched = rules.matched_cues(tokens, lowered)
         found = rules.cue_names(matched)
-        phrases = list(dict.fromkeys(words for _, words in matched))
-        phrases = [p for p in phrases if not any(p != q and p in q for q in phrases)]  # "cant log" in "cant login"
+        phrases = rules.said(matched)
         if found and flags["spam"] and scores["spam"] < 0.9:
             flags["spam"] = False  # "I'm cancelling my subscription" is a customer, not an SMS blast
             why.pop("spam", None)
-        if found and not flags["spam"]:
+        bug = None if flags["spam"] else rules.bug_report(lowered, probs[0], probs[2])
+        if bug:
+            phrases = _merge([bug], phrases)
+        if (found or bug) and not flags["spam"]:
             # Something broken, locked, lost, charged or a threat to leave is a complaint even when the
-            # words around it are friendly ("awesome app... but now it force closes").
-            breakage = not {"outage", "access", "data loss", "security", "refund"}.isdisjoint(found)
+            # words around it are friendly ("awesome app... but now it force closes"); so is a bug report
+            # worded as a request ("please fix the sync").
+            breakage = bug is not None or not {"outage", "access", "data loss", "security", "refund"}.isdisjoint(found)
             if not flags["complaint"] and (breakage or ("churn" in found and probs[2] < 0.8) or probs[0] > 0.6):
                 flags["complaint"] = True
                 scores["complaint"] = max(scores["complaint"], 0.85)
@@ -362,13 +403,30 @@ class BuiltinClassifier:
                 why["complaint"] = _merge(phrases, [w for w in why["complaint"] if not _inside(w, phrases)])[:4]
             if flags["complaint"] and sentiment == "positive":
                 sentiment = "negative"  # "thanks for losing all my contacts!": praise words, lost data
-        kind = self._kind(lowered, sentiment, flags, found, encoded)
+        kind = self._kind(lowered, sentiment, flags, found + ([bug] if bug else []), encoded)
+        # The message part by part: a bug inside a kind review is still a bug.
+        readings = (
+            [self._read_unit(item.text, s, e, lang, enc) for (s, e), enc in _with_rows(spans, unit_encoded)]
+            if len(spans) > 1
+            else []
+        )
+        pressing = _pressing_complaint(readings) if not flags["spam"] else None
+        if pressing is not None and not flags["complaint"] and pressing.strong:
+            flags["complaint"] = True
+            kind = "complaint"
+            scores["complaint"] = max(scores["complaint"], pressing.p_complaint)
+            why["complaint"] = pressing.said or self._unit_words(pressing)
+            phrases = _merge(phrases, pressing.said)
+        elif readings and not flags["complaint"]:
+            kind = _kind_of_units(kind, readings)
         if kind == "feature_request" and flags["complaint"]:
             flags["complaint"] = False  # asked for something new: not a complaint
             why.pop("complaint", None)
         if kind == "feature_request":
             request = rules.first_match(rules.FEATURE_REQUEST, lowered)
             why["feature_request"] = [request] if request else []
+        if flags["complaint"] and sentiment == "positive" and any(r.sentiment == "negative" for r in readings):
+            sentiment = "negative"  # praise and a bug in one review: not a positive review
         addressed = "<user>" in lowered
         if not flags["needs_reply"] and flags["complaint"] and addressed and not flags["spam"]:
             flags["needs_reply"] = True
@@ -380,17 +438,23 @@ class BuiltinClassifier:
             cues_reply = (["?"] if "?" in item.text else []) + (["@brand"] if addressed else [])
             why["needs_reply"] = _merge(why.get("needs_reply", []), cues_reply)
         if sentiment == "negative":
-            why["negative"] = m.top_features(names, vecs, c0, minus=c0 + 2)
+            why["negative"] = m.top_features(names, vecs or m.part_vectors(keys, len(tokens)), c0, minus=c0 + 2)
         elif sentiment == "positive":
             why["positive"] = m.top_features(names, vecs, c0 + 2, minus=c0)
         for flag, _, p in raised:
             if flag in why and not why[flag]:
                 why[flag] = [f"like {_EXAMPLES.get(flag, flag)} ({p:.0%})"] if encoded is not None else []
         p_complaint = scores["complaint"] if not flags["complaint"] else max(scores["complaint"], 0.85)
+        p_negative = probs[0]
+        cues = found if flags["complaint"] or probs[0] > 0.3 else []
+        if flags["complaint"] and pressing is not None:
+            # The complaint's own part sets how urgent it is, not the praise around it.
+            p_negative = max(p_negative, pressing.p_negative)
+            cues = [c for c in rules.CUES if c in found or c in pressing.found]
         level = rules.urgency(
-            probs[0],
+            p_negative,
             p_complaint if kind not in ("feature_request", "praise") else min(p_complaint, 0.3),
-            found if flags["complaint"] or probs[0] > 0.3 else [],
+            cues,
             item.followers,
             item.engagement,
             flags["needs_reply"],
@@ -398,17 +462,20 @@ class BuiltinClassifier:
         )
         scores["urgent"] = round(level / 100, 4)
         if level >= 50:
-            reasons = list(found)
+            # What was said ("charged twice", "chargeback"), and the reach: never label names.
+            reasons = list(phrases) if cues or bug or flags["complaint"] else []
+            if not reasons:
+                reasons = [w for w in why.get("complaint", []) if not w.startswith("like ")] or why.get("negative", [])
             if rules.reach_points(item.followers) >= 12:
                 reasons.append(f"followers:{item.followers}")
             if rules.engagement_points(item.engagement) >= 6:
                 reasons.append(f"engagement:{item.engagement}")
-            if sentiment == "negative":
-                reasons.append("negative")
-            if flags["complaint"]:
-                reasons.append("complaint")
-            why["urgent"] = reasons
+            why["urgent"] = reasons[:6]
         polarity = probs[2] - probs[0]
+        if readings:
+            units = keep_units([Unit(start=r.start, end=r.end, kind=r.kind, sentiment=r.sentiment) for r in readings])
+        else:
+            units = [Unit(start=s, end=e, kind=kind, sentiment=sentiment) for s, e in spans]  # type: ignore[arg-type]
         return Labels(
             lang=lang,
             sentiment=sentiment,
@@ -416,11 +483,51 @@ class BuiltinClassifier:
             kind=kind,  # type: ignore[arg-type]
             urgency=level,
             why={k: v for k, v in why.items() if v},
+            units=units,
             scores=scores,
             backend="builtin+encoder" if encoded is not None else "builtin",
             model_version=m.version if encoded is None else f"{m.version}+{self.encoder.version}",  # type: ignore[union-attr]
             **flags,
         )
+
+    def _read_unit(self, text: str, start: int, end: int, lang: str, encoded: dict[str, Any] | None) -> _Reading:
+        """One unit's kind, sentiment and severity, by the same heads and rules as a whole message."""
+        m = self.model
+        piece = text[start:end]
+        lowered = normalise(piece)
+        tokens = tokenize(lowered)
+        logits, names, keys = m.logits_of_tokens(tokens, piece)
+        probs = self._sentiment_probs(logits, lang, encoded)
+        sentiment = SENTIMENTS[max(range(3), key=probs.__getitem__)]
+        flag, col, threshold = self._flags[0]
+        p_complaint, threshold = self._flag_probability(flag, col, threshold, logits, lang, encoded)
+        matched = rules.matched_cues(tokens, lowered)
+        found = rules.cue_names(matched)
+        bug = rules.bug_report(lowered, probs[0], probs[2])
+        said = rules.said(([("bug", bug)] if bug else []) + matched)
+        breakage = bug is not None or not {"outage", "access", "data loss", "security", "refund"}.isdisjoint(found)
+        strong = breakage or (bool(found) and probs[0] > 0.6)
+        complaint = p_complaint >= threshold or strong
+        if complaint and sentiment == "positive" and said:
+            sentiment = "negative"
+        kind = self._kind(lowered, sentiment, {"complaint": complaint}, found + ([bug] if bug else []), encoded)
+        return _Reading(
+            start,
+            end,
+            kind,
+            sentiment,
+            probs[0],
+            p_complaint,
+            found,
+            said,
+            strong and kind == "complaint",
+            (names, keys, len(tokens), col),
+        )
+
+    def _unit_words(self, reading: _Reading) -> list[str]:
+        """The words that make a unit a complaint, for `why` (its features, as for a whole message)."""
+        names, keys, n_pairs, col = reading.parts
+        return self.model.top_features(names, self.model.part_vectors(keys, n_pairs), col)
 
     @staticmethod
     def _kind(
@@ -490,3 +597,41 @@ def _inside(word: str, phrases: list[str]) -> bool:
 
 def _merge(first: list[str], more: list[str]) -> list[str]:
     return first + [x for x in more if x not in first]
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What one unit says: its labels, and what a complaint unit brings to the message's urgency and why."""
+
+    start: int
+    end: int
+    kind: str
+    sentiment: str
+    p_negative: float
+    p_complaint: float
+    found: list[str]  # cue names
+    said: list[str]  # cue and bug-report phrases, as written
+    strong: bool  # a complaint on its own: a breakage cue, a bug report, or a cue said negatively
+    parts: tuple[list[str], list[str], int, int]  # names, keys, bigram parts and complaint column, for `why`
+
+
+def _with_rows(
+    spans: list[tuple[int, int]], rows: Sequence[dict[str, Any]] | None
+) -> list[tuple[tuple[int, int], dict[str, Any] | None]]:
+    if rows is None or len(rows) != len(spans):
+        return [(span, None) for span in spans]
+    return list(zip(spans, rows, strict=True))
+
+
+def _pressing_complaint(readings: list[_Reading]) -> _Reading | None:
+    """The complaint unit that matters most: a strong one first, then the most negative."""
+    complaints = [r for r in readings if r.kind == "complaint"]
+    return max(complaints, key=lambda r: (r.strong, r.p_negative + r.p_complaint), default=None)
+
+
+def _kind_of_units(whole: str, readings: list[_Reading]) -> str:
+    """The message's kind when no part is a complaint: a request anywhere outranks praise or chatter."""
+    kinds = [r.kind for r in readings if r.kind != "complaint"]
+    if whole in ("praise", "other") and "feature_request" in kinds:
+        return "feature_request"
+    return whole if whole != "complaint" else mention_kind(kinds)

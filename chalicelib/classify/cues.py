@@ -270,7 +270,25 @@ FEATURE_REQUEST = re.compile(
     r"|should (?:add|have|support)"
     r"|needs? (?:an? )?option|dark mode|j'aimerais|ce serait (?:bien|top|génial|super)|serait bien|serait top"
     r"|pourriez-vous ajouter|pouvez-vous ajouter|il manque|ajouter (?:une|un|la|le) (?:option|fonction\w*)"
-    r"|je souhaiterais|mode sombre)"
+    r"|je souhaiterais|mode sombre|i(?:'?d| would) like (?:to see|an? option|the ability)"
+    r"|please (?:consider|bring|make it possible)|serait-il possible|pouvez-vous mettre|ajoutez)"
+)
+# What a founder calls a bug even when it is phrased as a request: "please fix X", "X doesn't work anymore",
+# "can't sync anymore". A request that names one of these, or a cue (broken, lost, charged), is a complaint.
+BUG_REPORT = re.compile(
+    r"\b((?:please|pls|plz|kindly|can you|could you) (?:please )?(?:fix|repair|sort out|look into)"
+    r"|(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|aren'?t|not) (?:work|load|open|sync|connect"
+    r"|play|show|save|start|launch|respond|function|update|send|download|upload)\w* any ?more"
+    r"|(?:can'?t|cannot|can not|unable to) (?:\w+ ){1,3}any ?more|no longer (?:work|load|open|sync|connect|play|show"
+    r"|save|start|launch|respond|function|let|send|download|upload)\w*"
+    r"|merci de (?:corriger|réparer)|(?:pouvez|pourriez)-vous (?:corriger|réparer)|veuillez corriger|corrigez"
+    r"|ne (?:marche|fonctionne|charge|s'ouvre|se lance|synchronise) plus)"
+)
+# "since the update ..." is a bug report unless what follows is praise ("since the update it is much faster").
+SINCE_UPDATE = re.compile(
+    r"\b((?:since|after) (?:the |this |your |that |an? )?(?:last |latest |recent |new |newest )?"
+    r"(?:update|upgrade|version|release)|depuis (?:la |cette |votre |la dernière )?(?:mise à jour|maj|version)"
+    r"|après (?:la |cette )?(?:dernière )?(?:mise à jour|maj))"
 )
 
 # French complaint vocabulary: the complaint head learned from English tweets only.
@@ -346,9 +364,33 @@ def cue_names(matched: list[tuple[str, str]]) -> list[str]:
     return [c for c in CUES if c in names]
 
 
+def said(matched: list[tuple[str, str]]) -> list[str]:
+    """The words of ``matched_cues``'s answer as written, once each, none inside another ("cant log" in
+    "cant login"): what `why` shows, never a cue's name."""
+    phrases = list(dict.fromkeys(words for _, words in matched))
+    return [p for p in phrases if not any(p != q and p in q for q in phrases)]
+
+
 def find_cues(tokens: list[str], lowered: str) -> list[str]:
     """Names of the urgency cues found in a text (its tokens and normalised lowercase form), in CUES order."""
     return cue_names(matched_cues(tokens, lowered))
+
+
+# "it doesn't crash anymore since the update": the update ended a problem.
+_STOPPED = re.compile(r"\b(?:any ?more|no longer|no more|plus jamais)\b")
+
+
+def bug_report(lowered: str, p_negative: float, p_positive: float) -> str | None:
+    """The words that make a text a bug report ("please fix", "doesn't work anymore", "since the update" when
+    what is said is not praise), or None. A negated or resolved report ("it doesn't crash anymore") is none."""
+    lowered = lowered.replace("’", "'")
+    hit = BUG_REPORT.search(lowered)
+    if hit is not None:
+        return hit.group(0)
+    hit = SINCE_UPDATE.search(lowered)
+    if hit is None or p_negative <= p_positive or _STOPPED.search(lowered):
+        return None
+    return hit.group(0) if RESOLVED.isdisjoint(lowered.split()) else None
 
 
 def first_match(pattern: re.Pattern[str], lowered: str) -> str | None:

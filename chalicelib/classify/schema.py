@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_serializer, model_validator
 
 
 class ClassifyInput(BaseModel):
@@ -20,13 +20,42 @@ class ClassifyInput(BaseModel):
 
 KINDS = ("complaint", "feature_request", "question", "praise", "other")
 Kind = Literal["complaint", "feature_request", "question", "praise", "other"]
+Sentiment = Literal["negative", "neutral", "positive"]
+
+
+class Unit(BaseModel):
+    """One feedback unit: ``text[start:end]`` of the text its offsets refer to, and its labels.
+
+    Stored compactly as ``[start, end, kind, sentiment]`` (what ``model_dump`` gives, so the stream stores
+    that); reads either that or ``{"start", "end", "kind", "sentiment"}``. ``as_json`` gives the keyed form.
+    """
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    kind: Kind
+    sentiment: Sentiment
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_compact(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) == 4:
+            return dict(zip(("start", "end", "kind", "sentiment"), value, strict=True))
+        return value
+
+    @model_serializer
+    def _compact(self) -> list[int | str]:
+        return [self.start, self.end, self.kind, self.sentiment]
+
+    def as_json(self) -> dict[str, Any]:
+        """The keyed form, for people: ``{"start": 0, "end": 12, "kind": "praise", "sentiment": "positive"}``."""
+        return {"start": self.start, "end": self.end, "kind": self.kind, "sentiment": self.sentiment}
 
 
 class Labels(BaseModel):
     """Everything the classifier says about one text, with the cues behind each raised flag."""
 
     lang: Literal["en", "fr", "other"]
-    sentiment: Literal["negative", "neutral", "positive"]
+    sentiment: Sentiment
     sentiment_score: float = Field(ge=-1.0, le=1.0)
     complaint: bool
     # What the feedback is: a bug or complaint (``complaint`` is true for these only), a feature request,
@@ -38,6 +67,10 @@ class Labels(BaseModel):
     needs_reply: bool
     urgency: int = Field(ge=0, le=100)
     why: dict[str, list[str]] = Field(default_factory=dict)
+    # The message part by part (chalicelib.classify.units): offsets into the classified text (`ClassifyInput.text`;
+    # `units.align` maps them onto the text it was built from), stored as [start, end, kind, sentiment].
+    # A one-part message has one unit; older stored labels and other backends have none.
+    units: list[Unit] = Field(default_factory=list)
     scores: dict[str, float] = Field(default_factory=dict)
     backend: str
     model_version: str

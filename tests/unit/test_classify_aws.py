@@ -113,8 +113,10 @@ def test_bedrock_parses_strict_json():
     assert [lab.backend for lab in labels] == ["bedrock", "bedrock"]
     assert labels[0].lead and labels[0].why["lead"] == ["discount", "20 seats"]
     assert labels[0].why["needs_reply"]
-    assert labels[1].complaint and "outage" in labels[1].why["complaint"] and labels[1].urgency >= 50
-    assert labels[1].why["urgent"]
+    assert labels[1].complaint and "down again" in labels[1].why["complaint"] and labels[1].urgency >= 50
+    # Urgency's reasons name what was said and the reach, never a label or a cue's name.
+    assert set(labels[1].why["urgent"]) >= {"down again", "refund", "followers:20000"}
+    assert not {"outage", "negative", "complaint"} & set(labels[1].why["urgent"])
 
 
 def test_bedrock_falls_back_to_builtin_on_bad_json():

@@ -21,6 +21,7 @@ LABEL_FIELDS = {
     "needs_reply",
     "urgency",
     "why",
+    "units",
     "scores",
     "backend",
     "model_version",

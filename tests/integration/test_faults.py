@@ -112,6 +112,7 @@ class FlakySlack:
         self.refused = 0
         self._alert_posts = 0
         self.refuse_digests = True
+        self.refuse_alerts = False  # down for alerts altogether (the whole-run outage)
         slack = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -134,11 +135,12 @@ class FlakySlack:
         self._lock = threading.Lock()
 
     def accept(self, payload: dict[str, Any]) -> bool:
-        text = json.dumps(payload)
+        # An alert's top-level text is its title; a digest's is its own (it may quote alerts not delivered).
+        text = str(payload.get("text", ""))
         with self._lock:
-            if "Urgent complaint" in text or "Possible crisis" in text:
+            if text.startswith(("Urgent complaint", "Possible crisis")):
                 self._alert_posts += 1
-                if self._alert_posts % 20 == 0:
+                if self.refuse_alerts or self._alert_posts % 20 == 0:
                     self.refused += 1
                     return False
                 self.alerts.append(payload)
@@ -358,6 +360,8 @@ def test_every_mention_is_stored_classified_and_alerted_once_under_faults(stack_
             digest_runs.append(stack.invoke_schedule("send_digests") or {})
             if digest_runs[-1].get("already_sent"):
                 break
+        # The alerts a channel refused (every 20th on Slack, every 10th email) are resent by the retry schedule.
+        retry_runs = _retry_until_delivered(store)
     for op in ("PutItem", "UpdateItem"):
         store.client.meta.events.unregister(f"before-parameter-build.dynamodb.{op}", unique_id=f"faults-mark-{op}")
 
@@ -384,7 +388,7 @@ def test_every_mention_is_stored_classified_and_alerted_once_under_faults(stack_
         f"labelled={sum(1 for m in mentions if m.labels)} label_writes={sum(label_writes.values())} "
         f"stream={{delivered: {stats.delivered}, retried: {stats.retried}, failed: {stats.failed}}} "
         f"redelivered={min(REDELIVERED, len(redelivered))} urgent={len(urgent)} slack_alerts={len(slack.alerts)} "
-        f"slack_refused={slack.refused} digests={digest_runs} "
+        f"slack_refused={slack.refused} ses_refused={ses.refused} retry_runs={retry_runs} digests={digest_runs} "
         f"slack_digests={[json.dumps(d)[:80] for d in slack.digests]} "
         f"errors={stack.errors[:3]}"
     )
@@ -403,12 +407,14 @@ def test_every_mention_is_stored_classified_and_alerted_once_under_faults(stack_
     assert max(label_writes.values()) == 1
     # The poison records, and only they, went to the failure queue.
     assert poisoned == {f"MENTION#poison-{n}" for n in range(POISON)}
-    # Each urgent complaint alerted once: on at least one channel, and never twice on the same one.
+    # Each urgent complaint alerted exactly once on each channel: the refused ones through the retry schedule.
     form_urgent = {u.split("/r/")[-1] for u in urgent if u and "/r/" in u}
     assert form_urgent, "some complaints were urgent"
-    assert set(slack_alerted) | set(email_alerted) == form_urgent
+    assert slack.refused and ses.refused, "channels refused some alerts"
+    assert set(slack_alerted) == form_urgent and set(email_alerted) == form_urgent
     assert max(slack_alerted.values()) == 1
     assert max(email_alerted.values()) == 1
+    assert store.pending_alerts() == []
     # The digest: the first run failed on both channels, the next sent it once on each, the last found it sent.
     # The failed run fails the invocation (the function's error alarm fires) once the other watches were served.
     assert digest_runs[0] == {}
@@ -418,8 +424,87 @@ def test_every_mention_is_stored_classified_and_alerted_once_under_faults(stack_
     assert digest_runs[-1].get("already_sent")
 
 
+def _retry_until_delivered(store: Any, runs: int = 12) -> list[dict[str, int]]:
+    """Run the retry schedule's body as if 30 minutes passed between runs, until nothing is pending."""
+    from chalicelib.config import get_config
+    from chalicelib.models import utcnow
+    from chalicelib.notify import channels_for
+    from chalicelib.pipeline.pending import retry_pending_alerts
+
+    results: list[dict[str, int]] = []
+    start = utcnow()
+    for n in range(1, runs + 1):
+        try:
+            results.append(retry_pending_alerts(store, get_config(), channels_for, start + timedelta(minutes=30 * n)))
+            if not store.pending_alerts():
+                break
+        except Exception:
+            results.append({"failed_run": 1})
+    return results
+
+
 def _form_ids(text: str) -> set[str]:
     """The response ids in an alert (form mentions link to https://forms.example.com/r/<id>)."""
     import re
 
     return set(re.findall(r"forms\.example\.com/r/([\w-]+)", text))
+
+
+OUTAGE_MENTIONS = int(os.environ.get("VEILLE_OUTAGE_MENTIONS", "300"))
+
+
+def test_slack_down_for_the_whole_run_delays_alerts_never_the_inbox(stack_under_faults, monkeypatch) -> None:
+    from chalicelib.config import get_config
+    from chalicelib.notify import channels
+    from chalicelib.pipeline.pending import current_failures
+    from chalicelib.pipeline.react import is_urgent_complaint
+
+    stack, _feed, slack = stack_under_faults
+    store = stack.store
+    ses = FlakySes(slack)
+    real_client = channels._aws_client
+    monkeypatch.setattr(
+        channels, "_aws_client", lambda service, region: ses if service == "sesv2" else real_client(service, region)
+    )
+    slack.refuse_alerts = True
+
+    # When every delivery arrives while Slack refuses every alert (and DynamoDB and SES have their faults)
+    faults = DynamoFaults(store.client, seed=20261207)
+    with faults:
+        posted = post_all(stack.url, deliveries(OUTAGE_MENTIONS, seed=23, prefix="outage"), threads=4, attempts=10)
+        stack.drain_stream(timeout_s=120)
+    mentions = [m for m in _all_mentions(store) if m.source == "form:generic"]
+    watch = get_config().watch("acme")
+    urgent = {m.id for m in mentions if m.labels and is_urgent_complaint(m.labels, watch.urgency_threshold)}
+    pending = {p.mention_id: p for p in store.pending_alerts()}
+    print(
+        f"\noutage: mentions={OUTAGE_MENTIONS} accepted={len(posted['accepted'])} labelled="
+        f"{sum(1 for m in mentions if m.labels)} urgent={len(urgent)} pending={len(pending)} "
+        f"slack_refused={slack.refused} ses_refused={ses.refused} stream_failed={stack.poller.stats.failed} "
+        f"ddb_answered={dict(faults.answered)} ddb_raised={dict(faults.raised)}"
+    )
+
+    # Then every mention is labelled and listed, none set aside; every urgent complaint waits for Slack alone
+    assert len(posted["accepted"]) == OUTAGE_MENTIONS
+    assert len(mentions) == OUTAGE_MENTIONS and all(m.labels for m in mentions)
+    assert stack.poller.stats.failed == 0
+    assert urgent, "some complaints were urgent"
+    assert set(pending) == urgent
+    assert all("slack" in p.failed and p.status == "pending" for p in pending.values())
+    assert slack.alerts == []
+    from chalicelib.models import utcnow
+
+    assert len(current_failures(list(pending.values()), utcnow())) == len(urgent)
+
+    # When Slack answers again: each alert reaches Slack once, and email never twice
+    slack.refuse_alerts = False
+    runs = _retry_until_delivered(store)
+    slack_alerted = Counter(i for a in slack.alerts for i in _form_ids(json.dumps(a)))
+    email_alerted = Counter(
+        i for mail in ses.sent if "Urgent complaint" in mail.split("\n")[0] for i in _form_ids(mail)
+    )
+    urgent_ids = {m.url.split("/r/")[-1] for m in mentions if m.id in urgent and m.url}
+    print(f"outage retry runs: {runs}")
+    assert set(slack_alerted) == urgent_ids and max(slack_alerted.values()) == 1
+    assert set(email_alerted) == urgent_ids and max(email_alerted.values()) == 1
+    assert store.pending_alerts() == []

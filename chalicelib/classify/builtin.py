@@ -425,8 +425,10 @@ class BuiltinClassifier:
         if kind == "feature_request":
             request = rules.first_match(rules.FEATURE_REQUEST, lowered)
             why["feature_request"] = [request] if request else []
-        if flags["complaint"] and sentiment == "positive" and any(r.sentiment == "negative" for r in readings):
-            sentiment = "negative"  # praise and a bug in one review: not a positive review
+        if flags["complaint"] and sentiment == "positive" and pressing is not None and pressing.strong:
+            # Praise and a bug in one review is not a positive review. Only for a part that names what broke:
+            # mild reservations in kind reviews (3-4 stars) read as complaints and were wrongly made negative.
+            sentiment = "negative"
         addressed = "<user>" in lowered
         if not flags["needs_reply"] and flags["complaint"] and addressed and not flags["spam"]:
             flags["needs_reply"] = True

@@ -64,6 +64,7 @@ def classification_text(mention: Mention) -> str:
 def classify_mentions(mentions: Sequence[Mention], classifier: Any) -> dict[str, dict[str, Any]]:
     """Labels for each mention id, classified as one batch."""
     from chalicelib.classify import ClassifyInput
+    from chalicelib.classify.units import align
 
     inputs = [
         ClassifyInput(
@@ -76,7 +77,12 @@ def classify_mentions(mentions: Sequence[Mention], classifier: Any) -> dict[str,
         for m in mentions
     ]
     labels = classifier.classify(inputs) if inputs else []
-    return {m.id: lab.model_dump(mode="json") for m, lab in zip(mentions, labels, strict=True)}
+    found: dict[str, dict[str, Any]] = {}
+    for m, given, lab in zip(mentions, inputs, labels, strict=True):
+        found[m.id] = lab.model_dump(mode="json")
+        # Units are stored with offsets into the mention's own text (what the inbox highlights).
+        found[m.id]["units"] = [u.model_dump() for u in align(lab.units, given.text, m.text)]
+    return found
 
 
 def process_stream(

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.classify.encoder import MAX_CHARS as MAX_TEXT_CHARS  # what the encoder reads; more only grows items
 from chalicelib.classify.features import normalise, tokenize
 from chalicelib.classify.stopwords import STOPWORDS
+from chalicelib.corrections import CARRIED as CARRIED  # re-exported: where a correction's labels were read
+from chalicelib.corrections import Correction as Correction
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,8 +42,6 @@ VECTOR_DIM = 512
 # near-repeats following their correction.
 COSINE_MIN = 0.70
 JACCARD_MIN = 0.60
-# Labels a correction carries over to similar mentions; urgency and language belong to one mention.
-CARRIED = ("complaint", "kind", "sentiment", "spam", "offensive", "lead", "needs_reply")
 _FLAG_WORDS = {
     "complaint": ("a complaint", "not a complaint"),
     "spam": ("spam", "not spam"),
@@ -75,23 +75,6 @@ def decode_vector(text: str) -> np.ndarray:
 def content_words(text: str) -> frozenset[str]:
     """The words of a text that say something (no function words, no one-letter tokens), for Jaccard."""
     return frozenset(t for t in tokenize(normalise(text[:MAX_TEXT_CHARS])) if len(t) > 1 and t not in STOPWORDS)
-
-
-@dataclass(frozen=True)
-class Correction:
-    """One mention a person relabelled: its text, the labels they gave it, when, and its vector if known."""
-
-    mention_id: str
-    text: str
-    labels: Mapping[str, Any]
-    at: datetime
-    vector: str | None = None  # encode_vector's base64, computed by the stream function
-    vector_version: str | None = None
-    lang: str | None = None
-
-    def carried(self) -> dict[str, Any]:
-        """The corrected labels that act on similar mentions."""
-        return {k: self.labels[k] for k in CARRIED if self.labels.get(k) is not None}
 
 
 @dataclass

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from botocore.client import BaseClient
 
     from chalicelib.alerts import PendingAlert
-    from chalicelib.classify.adapt import Correction
+    from chalicelib.corrections import Correction
 
 THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 SERVER_ERROR_CODES = {"InternalServerError", "ServiceUnavailable"}
@@ -516,7 +516,7 @@ class Store:
 
     def watch_corrections(self, watch: str) -> tuple[str | None, list[Correction]]:
         """The watch's version token and its corrections, removed ones left out (one Query, paged)."""
-        from chalicelib.classify.adapt import Correction
+        from chalicelib.corrections import Correction
 
         version: str | None = None
         found: list[Correction] = []

@@ -30,6 +30,8 @@ FIGURES: tuple[tuple[str, str], ...] = (
     ("median_first_reply_hours", "hours"),
     ("share_replied", "rate"),
 )
+# The channel table's columns in HTML: few enough to fit a phone (the text and JSON give every figure).
+CHANNEL_COLUMNS = ("mentions", "negative", "complaints", "leads", "median_first_reply_hours", "share_replied")
 COLOURS = {"positive": "#16a34a", "neutral": "#a1a1aa", "negative": "#dc2626", "other": "#d4d4d8"}
 TRACK = "#f4f4f5"
 FONT = "font-family:Arial,Helvetica,sans-serif;color:#18181b;"
@@ -80,13 +82,18 @@ def _change(entry: dict[str, Any], how: str, lang: str) -> str:
     return text
 
 
-def figure_rows(report: dict[str, Any], kpis: dict[str, Any] | None = None) -> list[tuple[str, str, str, str]]:
-    """(name, now, before, change) of each key figure, in the report's language; ``kpis`` a channel's."""
+def figure_rows(
+    report: dict[str, Any], kpis: dict[str, Any] | None = None, keys: tuple[str, ...] | None = None
+) -> list[tuple[str, str, str, str]]:
+    """(name, now, before, change) of each key figure (or of ``keys``), in the report's language;
+    ``kpis`` a channel's instead of the whole watch's."""
     lang = _lang(report)
     w = words(lang)
     kpis = kpis if kpis is not None else report["kpis"]
     rows = []
     for key, how in FIGURES:
+        if keys is not None and key not in keys:
+            continue
         if key == "share_of_voice" and (key not in kpis or kpis[key]["value"] is None):
             continue
         entry = _figure(kpis, key)
@@ -320,11 +327,12 @@ def render_html(report: dict[str, Any]) -> str:
         body.append(_h2(w["themes"]) + "".join(themes))
     body.append(_h2(w["chart"]) + chart_html(report))
     channels = [
-        [e(source)] + [e(f"{now} ({before})") for _, now, before, _ in figure_rows(report, kpis)]
+        [e(source)] + [e(f"{now} ({before})") for _, now, before, _ in figure_rows(report, kpis, CHANNEL_COLUMNS)]
         for source, kpis in report["kpis"]["by_source"].items()
     ]
     if channels:
-        names = [e(name) for name, *_ in figure_rows(report, next(iter(report["kpis"]["by_source"].values())))]
+        first = next(iter(report["kpis"]["by_source"].values()))
+        names = [e(name) for name, *_ in figure_rows(report, first, CHANNEL_COLUMNS)]
         body.append(_h2(w["by_source"]) + _table([e(w["source"]), *names], channels))
     body.append(_p(e(w["footer"]), "color:#71717a;font-size:12px;margin-top:16px"))
     return (

@@ -335,6 +335,8 @@ def test_chart_is_drawn_in_tables_with_inline_styles(report: dict[str, Any]) -> 
     # Sunday (1 positive, 1 neutral, 2 negative of 16): 6 + 6 + 12 %, the rest is the empty track
     assert 'width="76%" style="background:#f4f4f5' in page
     assert "Volume and sentiment by day" in page
+    # the channel table: each figure now (before), reddit's slow replies included
+    assert ">reddit</td>" in page and ">32 h (n/a)</td>" in page and ">6 (2)</td>" in page
 
 
 def test_median_hours_from_the_histogram() -> None:

@@ -161,6 +161,9 @@ def render_text(report: dict[str, Any]) -> str:
     for i, p in enumerate(report["proposals"], 1):
         proposals.append(f"{i}. {p['text']}")
         proposals += example_lines(p["examples"], "   ")
+        link = None if p["examples"] else _safe_url(p.get("link"))
+        if link:  # a channel's proposal has no theme examples: the inbox is where to act
+            proposals.append("   " + w["labelled"].format(label=w["open_inbox"], value=link))
     section(w["proposals"], proposals or [w["no_proposals"]])
     section(
         w["kpis"],
@@ -304,7 +307,11 @@ def render_html(report: dict[str, Any]) -> str:
     body.append(_h2(w["proposals"]))
     if report["proposals"]:
         for i, p in enumerate(report["proposals"], 1):
-            body.append(_p(f"<strong>{i}. {e(p['text'])}</strong>", "margin-top:8px") + _examples_html(p["examples"]))
+            link = None if p["examples"] else _safe_url(p.get("link"))
+            more = _p(f'<a href="{e(link)}" style="color:#4f46e5">{e(w["open_inbox"])}</a>') if link else ""
+            body.append(
+                _p(f"<strong>{i}. {e(p['text'])}</strong>", "margin-top:8px") + _examples_html(p["examples"]) + more
+            )
     else:
         body.append(_p(e(w["no_proposals"])))
     body.append(_h2(w["kpis"]))
@@ -366,7 +373,9 @@ def slack_blocks(report: dict[str, Any]) -> list[dict[str, Any]]:
     blocks.append(_section(f"*{escape_slack(w['proposals'])}*"))
     if report["proposals"]:
         for i, p in enumerate(report["proposals"], 1):
-            blocks.append(_section(f"{i}. {escape_slack(p['text'])}" + _slack_examples(p["examples"][:1])))
+            link = None if p["examples"] else _safe_url(p.get("link"))
+            more = f"\n{slack_link(link, w['open_inbox'])}" if link else ""
+            blocks.append(_section(f"{i}. {escape_slack(p['text'])}" + _slack_examples(p["examples"][:1]) + more))
     else:
         blocks.append(_section(escape_slack(w["no_proposals"])))
     figures = "\n".join(

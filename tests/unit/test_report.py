@@ -261,6 +261,7 @@ def test_proposals_cite_their_numbers_and_link_their_examples(report: dict[str, 
     reply = report["proposals"][3]
     assert reply["source"] == "reddit" and reply["evidence"]["others_median_hours"] == 1.0
     assert all(p["link"] == INBOX for p in report["proposals"])
+    assert f"4. {reply['text']}\n   Open the inbox: {INBOX}\n" in render_text(report)  # no examples: the inbox
     page, text, slack = render_html(report), render_text(report), json.dumps(slack_blocks(report))
     for p in report["proposals"]:
         for example in p["examples"]:

@@ -29,7 +29,13 @@ HOUR_FORMAT = "%Y-%m-%dT%H"
 
 class CrisisStore(Protocol):
     def add_to_counter(
-        self, watch: str, name: str, hour: datetime, amount: int = 1, once: str | None = None
+        self,
+        watch: str,
+        name: str,
+        hour: datetime,
+        amount: int = 1,
+        once: str | None = None,
+        extra: dict[str, int] | None = None,
     ) -> int | None: ...
 
     def counters(self, watch: str, name: str, start: datetime, end: datetime) -> dict[str, int]: ...
@@ -165,10 +171,18 @@ def load_counts(store: CrisisStore, watch: str, start: datetime, end: datetime) 
 
 
 def record_negative(
-    store: CrisisStore, watch: str, created_at: datetime, amount: int = 1, once: str | None = None
+    store: CrisisStore,
+    watch: str,
+    created_at: datetime,
+    amount: int = 1,
+    once: str | None = None,
+    extra: Mapping[str, int] | None = None,
 ) -> int | None:
     """Count ``amount`` negative mentions in the hour ``created_at`` falls in; return that hour's new count.
-    With ``once`` (a stream window's id), an addition already made under it is not made again (None)."""
+    With ``once`` (a stream window's id), an addition already made under it is not made again (None).
+    ``extra``: the hour's other counts (KPIs, themes: chalicelib/pipeline/tally.py), added in the same write."""
+    if extra:
+        return store.add_to_counter(watch, COUNTER, floor_hour(created_at), amount, once=once, extra=dict(extra))
     return store.add_to_counter(watch, COUNTER, floor_hour(created_at), amount, once=once)
 
 

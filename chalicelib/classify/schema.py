@@ -26,29 +26,36 @@ Sentiment = Literal["negative", "neutral", "positive"]
 class Unit(BaseModel):
     """One feedback unit: ``text[start:end]`` of the text its offsets refer to, and its labels.
 
-    Stored compactly as ``[start, end, kind, sentiment]`` (what ``model_dump`` gives, so the stream stores
-    that); reads either that or ``{"start", "end", "kind", "sentiment"}``. ``as_json`` gives the keyed form.
+    Stored compactly as ``[start, end, kind, sentiment]``, or ``[start, end, kind, sentiment, theme]`` once a
+    theme took it (what ``model_dump`` gives, so the stream stores that); reads either that or the keyed form
+    ``{"start", "end", "kind", "sentiment", "theme"}``, which ``as_json`` gives.
     """
 
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     kind: Kind
     sentiment: Sentiment
+    theme: str | None = None  # the id of the theme the unit belongs to (chalicelib.themes), if any
 
     @model_validator(mode="before")
     @classmethod
     def _from_compact(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple) and len(value) == 4:
-            return dict(zip(("start", "end", "kind", "sentiment"), value, strict=True))
+        if isinstance(value, list | tuple) and len(value) in (4, 5):
+            return dict(zip(("start", "end", "kind", "sentiment", "theme"), value, strict=False))
         return value
 
     @model_serializer
     def _compact(self) -> list[int | str]:
-        return [self.start, self.end, self.kind, self.sentiment]
+        compact: list[int | str] = [self.start, self.end, self.kind, self.sentiment]
+        return [*compact, self.theme] if self.theme else compact
 
     def as_json(self) -> dict[str, Any]:
-        """The keyed form, for people: ``{"start": 0, "end": 12, "kind": "praise", "sentiment": "positive"}``."""
-        return {"start": self.start, "end": self.end, "kind": self.kind, "sentiment": self.sentiment}
+        """The keyed form, for people: ``{"start": 0, "end": 12, "kind": "praise", "sentiment": "positive"}``
+        (with ``"theme"`` once a theme took it)."""
+        keyed: dict[str, Any] = {"start": self.start, "end": self.end, "kind": self.kind, "sentiment": self.sentiment}
+        if self.theme:
+            keyed["theme"] = self.theme
+        return keyed
 
 
 class Labels(BaseModel):

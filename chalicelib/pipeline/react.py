@@ -13,6 +13,7 @@ alerts keep their once-only marks (:func:`chalicelib.alerts.deliver_once`): one 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -279,11 +280,12 @@ class BatchReaction:
     ) -> None:
         self.store, self.config, self.channels_for, self.now, self.app_url = store, config, channels_for, now, app_url
         self.negatives: dict[tuple[str, datetime], int] = {}
+        self.counts: dict[tuple[str, datetime], Counter[str]] = {}
         self.recent: set[tuple[str, datetime]] = set()
         self.window: dict[str, Any] | None = None
 
     def __call__(self, mention: Mention, labels: dict[str, Any], store_labels: Callable[[], bool]) -> bool:
-        return react(
+        first_time = react(
             mention,
             labels,
             store_labels,
@@ -294,6 +296,13 @@ class BatchReaction:
             app_url=self.app_url,
             tally=self._tally,
         )
+        if first_time and any(w.name == mention.watch for w in self.config.watches):
+            from chalicelib import crisis
+            from chalicelib.pipeline.tally import kpi_fields
+
+            key = (mention.watch, crisis.floor_hour(mention.created_at))
+            self.counts.setdefault(key, Counter()).update(kpi_fields(mention, labels))
+        return first_time
 
     def _tally(self, watch: str, created_at: datetime) -> None:
         from chalicelib import crisis
@@ -305,30 +314,53 @@ class BatchReaction:
 
     # -- the tumbling window ----------------------------------------------------------------------------
     def open_window(self, state: dict[str, Any] | None) -> None:
-        """Take up the window's state as Lambda passed it (``{"id": ..., "tally": {"watch|hour": n}}``)."""
+        """Take up the window's state as Lambda passed it: ``{"id": ..., "tally": {"watch|hour": n},
+        "counts": {"watch|hour": {field: n}}}`` (negative mentions, and the KPI and theme counts)."""
         state = state or {}
         found = state.get("tally")
         tally: dict[str, Any] = found if isinstance(found, dict) else {}
-        self.window = {"id": str(state.get("id") or ""), "tally": {str(k): int(v) for k, v in tally.items()}}
+        found_counts = state.get("counts")
+        counts: dict[str, Any] = found_counts if isinstance(found_counts, dict) else {}
+        self.window = {
+            "id": str(state.get("id") or ""),
+            "tally": {str(k): int(v) for k, v in tally.items()},
+            "counts": {
+                str(k): {str(f): int(n) for f, n in v.items()} for k, v in counts.items() if isinstance(v, dict)
+            },
+        }
 
     def window_state(self) -> dict[str, Any]:
         """The state to return to Lambda (empty once the tally is written)."""
-        if not self.window or not self.window["tally"]:
+        if not self.window or not (self.window["tally"] or self.window["counts"]):
             return {}
-        return {"id": self.window["id"], "tally": dict(self.window["tally"])}
+        return {
+            "id": self.window["id"],
+            "tally": dict(self.window["tally"]),
+            "counts": {k: dict(v) for k, v in self.window["counts"].items()},
+        }
 
     def close_window(self) -> None:
-        """Write the window's tally to the hourly counters, each addition once under the window's id (a retried
-        window end adds nothing twice). Raises if a write failed: Lambda retries the window's end."""
+        """Write the window's tally and counts to the hourly counters, one write per watch and hour, each once
+        under the window's id (a retried window end adds nothing twice). Raises if a write failed: Lambda
+        retries the window's end."""
         from chalicelib import crisis
 
         if not self.window:
             return
         tally: dict[str, int] = self.window["tally"]
-        for key in sorted(tally):
+        counts: dict[str, dict[str, int]] = self.window["counts"]
+        for key in sorted(set(tally) | set(counts)):
             watch, hour_key = key.rsplit(_WINDOW_KEY, 1)
-            crisis.record_negative(self.store, watch, crisis.parse_hour(hour_key), tally[key], once=self.window["id"])
+            crisis.record_negative(
+                self.store,
+                watch,
+                crisis.parse_hour(hour_key),
+                tally.get(key, 0),
+                once=self.window["id"],
+                extra=counts.get(key),
+            )
         tally.clear()
+        counts.clear()
 
     def _pending(self, watch: str) -> dict[str, int]:
         if not self.window:
@@ -352,12 +384,19 @@ class BatchReaction:
         into_window = self.window is not None and not failed
         if into_window:
             assert self.window is not None
-            if not self.window["id"] and self.negatives:
+            if not self.window["id"] and (self.negatives or self.counts):
                 self.window["id"] = uuid.uuid4().hex[:16]
             for (watch_name, hour), amount in self.negatives.items():
                 key = f"{watch_name}{_WINDOW_KEY}{crisis.hour_key(hour)}"
                 self.window["tally"][key] = self.window["tally"].get(key, 0) + amount
-        for (watch_name, hour), amount in sorted(self.negatives.items()):
+            for (watch_name, hour), found in self.counts.items():
+                key = f"{watch_name}{_WINDOW_KEY}{crisis.hour_key(hour)}"
+                merged = Counter(self.window["counts"].get(key, {}))
+                merged.update(found)
+                self.window["counts"][key] = dict(merged)
+        else:
+            self._write_now()
+        for (watch_name, hour), _amount in sorted(self.negatives.items()):
             try:
                 watch = self.config.watch(watch_name)
                 check = (watch_name, hour) in self.recent
@@ -365,7 +404,7 @@ class BatchReaction:
                     self.store,
                     watch,
                     hour,
-                    0 if into_window else amount,
+                    0,
                     partial(self.channels_for, watch),
                     check=check,
                     pending=self._pending(watch_name),
@@ -376,7 +415,26 @@ class BatchReaction:
                 # watches this metric instead.
                 metrics.add_metric(name="CrisisChecksFailed", unit="Count", value=1)
         self.negatives.clear()
+        self.counts.clear()
         self.recent.clear()
+
+    def _write_now(self) -> None:
+        """Write the batch's negatives and counts straight to the hourly counters (no window, or a batch that
+        reports failures), one write per watch and hour; a failed write is logged and counted."""
+        from chalicelib import crisis
+
+        for watch_name, hour in sorted(set(self.negatives) | set(self.counts)):
+            try:
+                crisis.record_negative(
+                    self.store,
+                    watch_name,
+                    hour,
+                    self.negatives.get((watch_name, hour), 0),
+                    extra=dict(self.counts.get((watch_name, hour)) or {}),
+                )
+            except Exception as exc:  # noqa: BLE001 - the labels are stored; a lost count must not fail them
+                logger.error("counting failed", extra={"watch": watch_name, "error": str(exc)})
+                metrics.add_metric(name="CrisisChecksFailed", unit="Count", value=1)
 
 
 def production_reaction() -> BatchReaction:

@@ -114,6 +114,8 @@ def listed_item(mention: Mention) -> dict[str, Any]:
 PACK_TEXT_BYTES = 600
 PACK_ITEM_BYTES = 1000
 PACKED_TEXT = "text_z"
+PACKED_LABELS = "labels_z"
+PACKED_LABEL_KEYS = (("scores", "why"), ("scores", "why", "units"))
 
 
 def item_size_bytes(item: dict[str, Any]) -> int:
@@ -152,6 +154,18 @@ def _packed(item: dict[str, Any]) -> dict[str, Any]:
             if len(deflated) < len(raw):
                 item = {k: v for k, v in item.items() if k != "text"}
                 item[PACKED_TEXT] = deflated
+    labels = item.get("labels")
+    if not isinstance(labels, dict):
+        return item
+    # Still past 1 KB with the text deflated (a long message read in many units): the labels' scores and cues,
+    # which only the API shows, go deflated too, then if need be the units; kind, flags and urgency stay readable.
+    for keys in PACKED_LABEL_KEYS:
+        if item_size_bytes(serialize(item)) <= PACK_ITEM_BYTES:
+            break
+        extra = {k: labels[k] for k in keys if k in labels}
+        if extra:
+            packed = zlib.compress(json.dumps(extra, separators=(",", ":")).encode("utf-8"), 9)
+            item = {**item, "labels": {k: v for k, v in labels.items() if k not in extra}, PACKED_LABELS: packed}
     return item
 
 
@@ -161,14 +175,21 @@ def _unpacked(item: dict[str, Any]) -> dict[str, Any]:
     import base64
     import zlib
 
+    def raw(value: Any) -> bytes:
+        data = getattr(value, "value", value)
+        return base64.b64decode(data) if isinstance(data, str) else bytes(data)
+
+    out = item
     packed = item.get(PACKED_TEXT)
-    if packed is None:
-        return item
-    data = getattr(packed, "value", packed)
-    if isinstance(data, str):
-        data = base64.b64decode(data)
-    out = {k: v for k, v in item.items() if k != PACKED_TEXT}
-    out["text"] = zlib.decompress(bytes(data)).decode("utf-8")
+    if packed is not None:
+        out = {k: v for k, v in out.items() if k != PACKED_TEXT}
+        out["text"] = zlib.decompress(raw(packed)).decode("utf-8")
+    packed_labels = item.get(PACKED_LABELS)
+    if packed_labels is not None:
+        out = {k: v for k, v in out.items() if k != PACKED_LABELS}
+        extra = json.loads(zlib.decompress(raw(packed_labels)).decode("utf-8"))
+        if isinstance(out.get("labels"), dict):
+            out["labels"] = {**out["labels"], **extra}
     return out
 
 
@@ -686,18 +707,34 @@ class Store:
         self._call("delete_item", Key=serialize({schema.PK: f"ONCE#{kind}#{key}", schema.SK: "ONCE"}))
 
     def add_to_counter(
-        self, watch: str, name: str, hour: datetime, amount: int = 1, once: str | None = None
+        self,
+        watch: str,
+        name: str,
+        hour: datetime,
+        amount: int = 1,
+        once: str | None = None,
+        extra: dict[str, int] | None = None,
     ) -> int | None:
         """Add to an hourly counter; return its new value. With ``once`` (the id of what is being added, a
-        stream window's tally), an addition already made under that id is not made again (returns None)."""
+        stream window's tally), an addition already made under that id is not made again (returns None).
+
+        ``extra`` adds to other numbers of the same item in the same write (the hour's KPI and theme counts,
+        ``field -> amount``; read back by :meth:`counter_items`). Items with extras are kept 400 days (a month
+        report compares with the month before); plain ones 30."""
         from botocore.exceptions import ClientError
 
-        update = "ADD #n :a SET expires_at = if_not_exists(expires_at, :ttl)"
+        adds = ["#n :a"]
         names = {"#n": "n"}
-        values: dict[str, Any] = {":a": amount, ":ttl": int(hour.timestamp()) + 30 * 86400}
+        days = 400 if extra else 30
+        values: dict[str, Any] = {":a": amount, ":ttl": int(hour.timestamp()) + days * 86400}
+        for index, (field, value) in enumerate(sorted((extra or {}).items())):
+            adds.append(f"#x{index} :x{index}")
+            names[f"#x{index}"] = field
+            values[f":x{index}"] = value
+        update = f"ADD {', '.join(adds)} SET expires_at = if_not_exists(expires_at, :ttl)"
         condition: dict[str, Any] = {}
         if once is not None:
-            update = "ADD #n :a, #w :w SET expires_at = if_not_exists(expires_at, :ttl)"
+            update = f"ADD {', '.join(adds)}, #w :w SET expires_at = if_not_exists(expires_at, :ttl)"
             names["#w"] = "applied"
             values[":w"] = {once}
             values[":once"] = once
@@ -717,6 +754,72 @@ class Store:
                 return None  # added already (a retried window end)
             raise
         return int(deserialize(answer["Attributes"])["n"])
+
+    def counter_items(self, watch: str, name: str, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+        """Every number of the hourly counter items between two hours (inclusive), keyed ``YYYY-MM-DDTHH``:
+        ``n`` and the extras (one Query, paged; a month is 744 small items)."""
+        found: dict[str, dict[str, int]] = {}
+        start_key: dict[str, Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+                "ExpressionAttributeValues": serialize(
+                    {
+                        ":pk": f"COUNT#{watch}#{name}",
+                        ":a": start.strftime("%Y-%m-%dT%H"),
+                        ":b": end.strftime("%Y-%m-%dT%H"),
+                    }
+                ),
+            }
+            if start_key:
+                kwargs["ExclusiveStartKey"] = start_key
+            answer = self._call("query", **kwargs)
+            for raw in answer.get("Items", []):
+                item = deserialize(raw)
+                found[item["sk"]] = {
+                    k: int(v)
+                    for k, v in item.items()
+                    if isinstance(v, int | float | Decimal) and k != schema.TTL_ATTRIBUTE
+                }
+            start_key = answer.get("LastEvaluatedKey")
+            if not start_key:
+                return found
+
+    # -- themes (chalicelib.themes): one item per theme of a watch --------------------------------------
+    def themes(self, watch: str) -> list[dict[str, Any]]:
+        """The stored themes of a watch, as their JSON (one Query, paged)."""
+        found: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": serialize({":pk": schema.themes_pk(watch)}),
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            answer = self._call("query", **kwargs)
+            found += [json.loads(deserialize(i)["data"]) for i in answer.get("Items", [])]
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return found
+
+    def put_theme(self, watch: str, theme_id: str, data: dict[str, Any]) -> None:
+        """Write (or replace) one theme of a watch."""
+        item = {**schema.theme_key(watch, theme_id), "data": json.dumps(data, separators=(",", ":"), default=str)}
+        self._call("put_item", Item=serialize(item))
+
+    def delete_theme(self, watch: str, theme_id: str) -> None:
+        self._call("delete_item", Key=serialize(schema.theme_key(watch, theme_id)))
+
+    def set_unit_themes(self, mention: Mention, units: list[Any]) -> None:
+        """Store the listed mention (as just read) again with its units carrying the themes the discovery job
+        gave them: one PutItem of the whole item, which keeps it packed under 1 KB like the first write."""
+        labels = {**(mention.labels or {}), "units": units}
+        self._call(
+            "put_item",
+            Item=serialize(listed_item(mention.model_copy(update={"labels": labels}))),
+            ConditionExpression="attribute_exists(labels)",
+        )
 
     def counters(self, watch: str, name: str, start: datetime, end: datetime) -> dict[str, int]:
         """Hourly counts between two hours (inclusive), keyed ``YYYY-MM-DDTHH``; missing hours are absent."""

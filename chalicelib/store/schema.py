@@ -10,8 +10,10 @@ Item kinds (``pk`` / ``sk``):
 - once-only mark: ``ONCE#<kind>#<key>`` / ``ONCE``   (alerts, digests: a conditional put makes them exactly-once)
 - pending alert:  ``ALERTS#PENDING`` / ``<watch>#<mention id>``   (written only when an alert channel failed: which
                   channels have the alert and which still owe it; the retry schedule queries this one partition)
+- theme:          ``THEMES#<watch>`` / ``T#<theme id>``   (label, kind, centroid, examples, the founder's choices)
 - hourly counter: ``COUNT#<watch>#<name>`` / ``<YYYY-MM-DDTHH>``   (the stream adds a window's tally once: ``applied``
-                  holds the ids of the windows added)
+                  holds the ids of the windows added); ``COUNT#<watch>#negative`` also holds the hour's KPI
+                  and theme counts (``n|<source>``, ``t|<theme>``, ...: chalicelib/pipeline/tally.py)
 - correction:     ``CORRECTIONS#<watch>`` / ``C#<mention id>`` (text, labels, at, vector; a removed one is a
                   tombstone with ``removed_at``) and ``CORRECTIONS#<watch>`` / ``VERSION`` (changes with the set)
 Streams carry NEW_IMAGE; only mention INSERTs are processed (``sk == "MENTION"``): the listed mention's INSERT has
@@ -41,6 +43,14 @@ def mention_key(mention_id: str) -> dict[str, str]:
 
 CORRECTIONS_VERSION_SK = "VERSION"
 PENDING_ALERTS_PK = "ALERTS#PENDING"
+
+
+def themes_pk(watch: str) -> str:
+    return f"THEMES#{watch}"
+
+
+def theme_key(watch: str, theme_id: str) -> dict[str, str]:
+    return {PK: themes_pk(watch), SK: f"T#{theme_id}"}
 
 
 def pending_alert_key(watch: str, mention_id: str) -> dict[str, str]:

@@ -326,11 +326,15 @@ def test_a_stream_batch_counts_its_negative_mentions_once_per_hour(store: Any) -
         store.add_to_counter("acme", COUNTER, hour - timedelta(hours=h))
     recorder = Recorder()
     counter_updates: list[dict[str, Any]] = []
+    extras: list[Any] = []
     original = store.add_to_counter
 
-    def spy(watch: str, name: str, at: datetime, amount: int = 1, once: str | None = None) -> int | None:
+    def spy(
+        watch: str, name: str, at: datetime, amount: int = 1, once: str | None = None, extra: Any = None
+    ) -> int | None:
         counter_updates.append({"watch": watch, "hour": at, "amount": amount})
-        return original(watch, name, at, amount, once=once)
+        extras.append(extra)
+        return original(watch, name, at, amount, once=once, extra=extra)
 
     store.add_to_counter = spy
     reaction = BatchReaction(store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
@@ -346,8 +350,11 @@ def test_a_stream_batch_counts_its_negative_mentions_once_per_hour(store: Any) -
     assert counter_updates == [] and recorder.alerts == []  # nothing counted before the batch ends
     reaction.flush()
 
-    # Then one counter update for the hour, by five, and one crisis alert quoting the batch's mentions
+    # Then one counter update for the hour, by five, and one crisis alert quoting the batch's mentions;
+    # the same write counts the hour's six mentions by source and sentiment, for the report
     assert counter_updates == [{"watch": "acme", "hour": hour, "amount": 5}]
+    assert extras == [{"n|reddit": 6, "neg|reddit": 5, "pos|reddit": 1}]
+    assert store.counter_items("acme", COUNTER, hour, hour)[f"{hour:%Y-%m-%dT%H}"]["n|reddit"] == 6
     assert store.counters("acme", COUNTER, hour, hour) == {f"{hour:%Y-%m-%dT%H}": 5}
     crises = [a for a in recorder.alerts if a.kind == "crisis"]
     assert len(crises) == 1 and len(crises[0].items) == 3
@@ -423,5 +430,7 @@ def test_a_window_tally_is_right_whether_lambda_keeps_a_failed_batchs_state(stor
     reaction = BatchReaction(store=store, config=config(), channels_for=lambda w: [recorder], now=NOW)
     reaction.open_window(last)
     reaction.close_window()
-    # Then the hour counts all six, either way
+    # Then the hour counts all six, either way, and so do the report's counts of mentions by source
     assert store.counters("acme", COUNTER, hour, hour) == {f"{hour:%Y-%m-%dT%H}": 6}
+    counts = store.counter_items("acme", COUNTER, hour, hour)[f"{hour:%Y-%m-%dT%H}"]
+    assert counts["n|reddit"] == counts["neg|reddit"] == 6

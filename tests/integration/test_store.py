@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.models import Author, Mention, SourceHealth, WatchMatch
 from chalicelib.store import schema
-from chalicelib.store.repo import listed_item, serialize
+from chalicelib.store.repo import listed_item, listed_key_of, serialize
 from tests.support import insert_event
 
 pytestmark = pytest.mark.integration
@@ -176,6 +176,27 @@ def test_a_long_post_is_stored_deflated_in_one_write_unit_and_read_back_whole(st
     store.put_mention(_mention("short"))
     raw = store.client.get_item(TableName=store.table_name, Key=serialize(schema.mention_key(_mention("short").id)))
     assert raw["Item"]["text"] == {"S": "acme is great"}
+
+
+def test_a_long_message_read_in_many_units_stays_one_write_unit_with_its_labels_whole(store) -> None:
+    from chalicelib.classify import ClassifyInput, get_classifier
+
+    # A mixed review the classifier reads in several units: the labels alone pass half a kilobyte
+    text = (
+        "Great app but acme keeps crashing since the last update. I lost all my notes and support never "
+        "answered. Please fix the sync, it's not working anymore. Also I'd love a dark mode. The widget is "
+        "nice though. Why does it need my location? " * 3
+    )
+    labels = get_classifier("builtin").classify([ClassifyInput(id="1", text=text)])[0].model_dump(mode="json")
+    assert len(labels["units"]) >= 4 and labels["scores"] and labels["why"]
+    mention = _mention("mixed", text=text)
+    store.put_mention(mention)
+    # Then the labelled item is one write unit, and the listing reads every label back
+    assert _units(store, lambda: store.set_labels(mention.id, labels, mention)) == 1.0
+    (listed,), _ = store.mentions_of_day("acme", "2026-11-21")
+    assert listed.text == text and listed.labels == labels
+    raw = store.client.get_item(TableName=store.table_name, Key=serialize(listed_key_of(mention)))["Item"]
+    assert "labels_z" in raw and "kind" in raw["labels"]["M"] and "urgency" in raw["labels"]["M"]
 
 
 def test_a_deflated_text_reaches_the_stream_handler_as_lambda_delivers_it(store) -> None:

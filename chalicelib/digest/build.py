@@ -17,6 +17,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
+from chalicelib.classify.schema import Unit
 from chalicelib.config import VeilleConfig, WatchConfig
 from chalicelib.digest.priority import Priority, kind_of, pressing_first, priority
 from chalicelib.models import Mention, SourceHealth, utcnow
@@ -29,6 +32,9 @@ INFLUENCERS = 5
 FANS = 5
 # Below this many mentions on a usual day, a percentage says nothing ("+11800%"): the change is a count.
 TINY_BASELINE = 5.0
+QUOTE_WIDTH = 160  # what Mention.quote gives
+# The kinds an item quotes by their units; "other" units (context, chatter) are never quoted apart.
+UNIT_KINDS = ("complaint", "feature_request", "question", "praise")
 
 GroupStories = Callable[[Sequence[tuple[str, str]]], list[list[str]]]
 Links = Callable[[str, str], str]
@@ -77,12 +83,63 @@ def display_title(mention: Mention) -> str | None:
     return title
 
 
+def feedback_units(mention: Mention, labels: dict[str, Any]) -> list[Unit]:
+    """The feedback units of the mention's labels that lie inside its text, in order (none for older labels)."""
+    raw = labels.get("units")
+    found: list[Unit] = []
+    for value in raw if isinstance(raw, list) else []:
+        try:
+            unit = Unit.model_validate(value)
+        except ValidationError:
+            continue  # a unit this version cannot read is left out, never the whole item
+        if unit.start < unit.end <= len(mention.text) and (not found or found[-1].end <= unit.start):
+            found.append(unit)
+    return found
+
+
+def _clip(text: str, width: int = QUOTE_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _unit_text(mention: Mention, unit: Unit) -> str:
+    """What the unit says; a form answer with its question ("What went wrong?: it lost my board")."""
+    start = unit.start
+    if mention.source.startswith("form:"):
+        line_start = mention.text.rfind("\n", 0, start) + 1
+        if mention.text[line_start:start].endswith(": "):
+            start = line_start
+    return " ".join(mention.text[start : unit.end].split())
+
+
+def unit_quotes(mention: Mention, labels: dict[str, Any], kind: str) -> tuple[str | None, list[dict[str, str]]]:
+    """For a message that mixes kinds, the quote of its ``kind`` parts alone and what else it said.
+
+    "Love the app but it drains my battery" listed as a complaint quotes "it drains my battery" and gives
+    ``[{"kind": "praise", "quote": "Love the app"}]`` beside it; a request quotes its request. ``(None, [])``
+    when no part is of ``kind`` or none of another kind (the rest is context, "other"): the item then quotes
+    the whole text, as for a mention without units.
+    """
+    units = feedback_units(mention, labels)
+    others = [u for u in units if u.kind in UNIT_KINDS and u.kind != kind]
+    if kind not in UNIT_KINDS or not others or not any(u.kind == kind for u in units):
+        return None, []
+    quote = " … ".join(_unit_text(mention, u) for u in units if u.kind == kind)
+    also = [{"kind": u.kind, "quote": _clip(_unit_text(mention, u))} for u in others]
+    return _clip(quote), also
+
+
 def mention_item(
     mention: Mention, zone: ZoneInfo, value: Priority | None = None, links: Links | None = None
 ) -> dict[str, Any]:
     """One mention as the digest shows it: the quoted text, who, where, a link to the original, its kind
-    and urgency level; with ``links``, the signed one-click triage URLs (``actions``)."""
+    and urgency level; with ``links``, the signed one-click triage URLs (``actions``).
+
+    A message of several parts quotes the part of its kind (the request of a review that asks for
+    something, the bug of a kind review that reports one) and gives the others' words as ``also_said``.
+    """
     labels = mention.effective_labels()
+    kind = kind_of(labels)
+    quote, also_said = unit_quotes(mention, labels, kind)
     item: dict[str, Any] = {
         "id": mention.id,
         "source": mention.source,
@@ -90,7 +147,8 @@ def mention_item(
         "author": mention.author.handle or mention.author.name,
         "reach": mention.author.reach,
         "title": display_title(mention),
-        "quote": mention.quote(),
+        "quote": quote or mention.quote(),
+        "also_said": also_said,
         "created_at": _as_utc(mention.created_at).isoformat(),
         "local_time": mention.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
         "sentiment": labels.get("sentiment"),
@@ -99,7 +157,7 @@ def mention_item(
         "lead": bool(labels.get("lead")),
         "status": mention.status,
         "why": _why(labels),
-        "kind": kind_of(labels),
+        "kind": kind,
     }
     if value is not None:
         item.update(level=value.level, priority=value.score, reasons=value.reasons)

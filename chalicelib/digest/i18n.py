@@ -71,6 +71,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "hidden": "Hidden: {spam} spam, {offensive} offensive, {by_user} hidden by you.",
         "none": "Nothing today.",
         "open": "Open",
+        # The other parts of a message listed by one part ("Love it, but it crashes": the crash, also said "Love it").
+        "also_said": "also said: {quotes}",
+        "quoted": "“{quote}”",
         "mark_replied": "Mark replied",
         "mark_ignored": "Ignore",
         "by": "by",
@@ -157,6 +160,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "hidden": "Masquées : {spam} spam, {offensive} injurieuses, {by_user} masquées par vous.",
         "none": "Rien aujourd'hui.",
         "open": "Ouvrir",
+        "also_said": "a aussi dit : {quotes}",
+        "quoted": "« {quote} »",
         "mark_replied": "Marquer répondu",
         "mark_ignored": "Ignorer",
         "by": "par",

@@ -174,6 +174,14 @@ def _meta(item: dict[str, Any], w: dict[str, str], *, waiting: bool) -> str:
     return " · ".join(parts)
 
 
+def also_said(item: dict[str, Any], w: dict[str, str]) -> str | None:
+    """'also said: “Love the app”': the other parts of a message the item quotes one part of, if any."""
+    parts = [str(p["quote"]) for p in item.get("also_said") or [] if isinstance(p, dict) and p.get("quote")]
+    if not parts:
+        return None
+    return w["also_said"].format(quotes=", ".join(w["quoted"].format(quote=" ".join(p.split())) for p in parts))
+
+
 # The sections that list mentions, in reading order: (digest key, title key, urgency level shown, actions).
 SECTIONS = (
     ("needs_reply", "needs_reply", True, True),
@@ -230,6 +238,9 @@ def render_text(digest: dict[str, Any], *, links: Links | None = None) -> str:
         lines = [head + _meta(item, w, waiting=level)]
         quote = f"{item['title']}: {item['quote']}" if item.get("title") else item["quote"]
         lines.append(f'  "{quote}"')
+        also = also_said(item, w)
+        if also:
+            lines.append(f"  {also}")
         for _, key, url in _actions(item, links, triage=actions):
             lines.append("  " + w["labelled"].format(label=w[key], value=url))
         return lines
@@ -298,6 +309,7 @@ p { margin: 0 0 8px 0; font-size: 14px; line-height: 20px; }
 .crisis { color: #b91c1c; font-weight: bold; }
 .muted { color: #71717a; font-size: 13px; }
 .quote { border-left: 3px solid #a1a1aa; padding: 2px 0 2px 8px; margin: 4px 0; color: #27272a; font-size: 14px; }
+.also { color: #52525b; font-size: 13px; font-style: italic; }
 .item { padding: 8px 0; border-bottom: 1px solid #f4f4f5; }
 .chip { display: inline-block; padding: 1px 7px; margin: 0 4px 2px 0; border-radius: 10px; font-size: 12px;
         line-height: 18px; background: #e4e4e7; color: #27272a; }
@@ -321,6 +333,7 @@ a { color: #4f46e5; }
   body, .wrap { background: #18181b !important; color: #e4e4e7 !important; }
   .card { background: #27272a !important; }
   h1, h2, p, .label, .num, .quote { color: #e4e4e7 !important; }
+  .also { color: #a1a1aa !important; }
   h2 { border-bottom-color: #3f3f46 !important; }
   .muted { color: #a1a1aa !important; }
   .crisis { color: #f87171 !important; }
@@ -367,11 +380,14 @@ def _item_html(item: dict[str, Any], w: dict[str, str], links: Links | None, *, 
         meta += " · " + e(ago(w, float(item["age_hours"])))
         if item.get("overdue"):
             meta += f' · <span class="overdue">{e(w["overdue"].format(target=item["target_hours"]))}</span>'
+    also = also_said(item, w)
     parts = [
         '<div class="item">',
         f"<p>{chips}</p>" if chips else "",
         f'<p class="muted">{meta}</p>',
-        f'<div class="quote">{title}{e(item["quote"])}</div>',
+        f'<div class="quote">{title}{e(item["quote"])}'
+        + (f'<br><span class="also">{e(also)}</span>' if also else "")
+        + "</div>",
     ]
     found = _actions(item, links, triage=actions)
     buttons = [
@@ -490,6 +506,9 @@ def _slack_item(item: dict[str, Any], w: dict[str, str], *, level: bool, actions
     links = " · ".join(slack_link(url, w[key]) for _, key, url in found)
     meta = escape_slack(_meta(item, w, waiting=level))
     text = f"{chips + ' ' if chips else ''}{meta}{' · ' + links if links else ''}\n>{escape_slack(quote)}"
+    also = also_said(item, w)
+    if also:
+        text += f"\n>{escape_slack(also)}"
     return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
 
 

@@ -9,11 +9,22 @@ from chalicelib.models import Author, Mention, WatchMatch, utcnow
 from chalicelib.query import compile_query
 
 XSS = '<img src=x onerror="window.__xss = 1"> acme is great <script>window.__xss = 2</script>'
+PRAISE = "Acme made our retro painless, thank you! Could you add a timer to the board?"
+FORM = "What did you try?: Export my board to CSV\nWhat went wrong?: acme gave me an empty file\nPlan: Team"
+
+
+def unit(text: str, part: str, kind: str, sentiment: str) -> list[Any]:
+    """A feedback unit as the stream stores it: ``[start, end, kind, sentiment]``, offsets into ``text``."""
+    start = text.index(part)
+    return [start, start + len(part), kind, sentiment]
 
 
 def seed_mentions() -> dict[str, Mention]:
     """A small inbox for watch ``acme``: a complaint, a lead, an XSS attempt, praise, an old outage, form
-    feedback with an address, a question, a feature request and spam; one mention of the rival."""
+    feedback with an address, a question, a feature request and spam; one mention of the rival.
+
+    The praise (with a request), the XSS post and the form carry feedback units, as the stream stores them
+    (one of the form's in the keyed form); the others are older mentions, without units."""
     base = utcnow().replace(second=0, microsecond=0) - timedelta(hours=6)
 
     def make(
@@ -72,13 +83,25 @@ def seed_mentions() -> dict[str, Mention]:
             handle="buyer_bob",
         ),
         "xss": make(
-            "xss", 30, XSS, {"lang": "en", "sentiment": "positive"}, title="<b>bold</b> claim", handle="<i>mallory</i>"
+            "xss",
+            30,
+            XSS,
+            {"lang": "en", "sentiment": "positive", "units": [unit(XSS, "acme is great", "praise", "positive")]},
+            title="<b>bold</b> claim",
+            handle="<i>mallory</i>",
         ),
         "praise": make(
             "praise",
             20,
-            "Acme made our retro painless, thank you!",
-            {"lang": "en", "sentiment": "positive"},
+            PRAISE,
+            {
+                "lang": "en",
+                "sentiment": "positive",
+                "units": [
+                    unit(PRAISE, "Acme made our retro painless, thank you!", "praise", "positive"),
+                    unit(PRAISE, "Could you add a timer to the board?", "feature_request", "neutral"),
+                ],
+            },
             source="rss",
             handle="fan_fay",
         ),
@@ -102,7 +125,7 @@ def seed_mentions() -> dict[str, Mention]:
         "form": make(
             "form",
             45,
-            "What did you try?: Export my board to CSV\nWhat went wrong?: acme gave me an empty file\nPlan: Team",
+            FORM,
             {
                 "lang": "en",
                 "sentiment": "negative",
@@ -111,6 +134,17 @@ def seed_mentions() -> dict[str, Mention]:
                 "needs_reply": True,
                 "urgency": 62,
                 "why": {"complaint": ["empty file"], "urgent": ["data loss"]},
+                "units": [
+                    unit(FORM, "Export my board to CSV", "other", "neutral"),
+                    dict(
+                        zip(
+                            ("start", "end", "kind", "sentiment"),
+                            unit(FORM, "acme gave me an empty file", "complaint", "negative"),
+                            strict=True,
+                        )
+                    ),
+                    unit(FORM, "Team", "other", "neutral"),
+                ],
             },
             source="form:tally",
             title="Product feedback",

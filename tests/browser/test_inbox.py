@@ -393,3 +393,46 @@ def test_an_alert_a_channel_refused_is_shown_on_its_mention(page: Any, seeded: A
     assert page.locator("#detail .d-alert b").count() == 0
     expect(row(page, "empty file").locator(".alert-badge")).to_be_hidden()
     assert page.errors == []
+
+
+def test_the_detail_pane_highlights_each_part_of_a_message_by_kind(page: Any, seeded: Any) -> None:
+    page.goto(f"{seeded.url}/app")
+    detail = page.locator("#detail")
+    legend = detail.locator(".d-units")
+    # An older mention has no units: its text is plain, with no key
+    expect(detail.locator(".d-text")).to_contain_text("locked out")
+    expect(detail.locator(".unit")).to_have_count(0)
+    expect(legend).to_be_hidden()
+
+    # A kind review that asks for something: the praise and the request each highlighted, named on hover
+    view(page, "All")
+    row(page, "retro painless").click()
+    units = detail.locator(".d-text .unit")
+    expect(units).to_have_text(["Acme made our retro painless, thank you!", "Could you add a timer to the board?"])
+    expect(units.nth(0)).to_have_attribute("title", "praise")
+    expect(units.nth(1)).to_have_attribute("title", "request")
+    assert units.evaluate_all("els => els.map(e => e.dataset.kind)") == ["praise", "feature_request"]
+    expect(units.nth(0).locator("mark")).to_have_text("Acme")  # the watch's term still marked, inside its part
+    expect(detail.locator(".d-text")).to_have_text(seeded.mentions["praise"].text)
+    expect(legend).to_be_visible()
+    expect(legend).to_have_text("Parts:requestpraise")
+    screenshot(page, "inbox-units.png")
+
+    # Form feedback: the unit (offsets into the whole text) lands on its answer; "other" parts stay plain
+    row(page, "empty file").click()
+    answers = detail.locator(".d-answers")
+    expect(answers.locator("dd")).to_have_text(["Export my board to CSV", "acme gave me an empty file", "Team"])
+    expect(answers.locator(".unit")).to_have_count(1)
+    complaint = answers.locator("dd").nth(1).locator(".unit")
+    expect(complaint).to_have_text("acme gave me an empty file")
+    expect(complaint).to_have_attribute("title", "bug / complaint")
+    expect(complaint.locator("mark")).to_have_text("acme")
+    expect(legend).to_have_text("Parts:bug / complaint")
+
+    # A part of a hostile post is still only text
+    row(page, "acme is great").click()
+    expect(detail.locator(".d-text .unit")).to_have_text("acme is great")
+    expect(detail.locator(".d-text")).to_have_text(XSS)
+    assert page.locator("#detail img, #detail script").count() == 0
+    assert page.evaluate("window.__xss") is None
+    assert page.errors == []

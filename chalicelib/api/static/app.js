@@ -81,22 +81,85 @@
   const KINDS = { complaint: "complaint", feature_request: "request", question: "question", praise: "praise", other: "" };
   const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 
-  // The matched words in <mark>, everything as text nodes. Span offsets count code points (Python's
-  // str), so the text is split with Array.from, not indexed as UTF-16.
-  function fillWithMarks(node, text, spans) {
+  // Feedback units (labels.units): what each part of a message is, by its offsets into mention.text.
+  // The API gives them as stored, [start, end, kind, sentiment(, theme)]; the keyed form reads the same.
+  // "other" parts (context, chatter) are not highlighted.
+  const UNIT_KINDS = { complaint: "bug / complaint", feature_request: "request", question: "question", praise: "praise" };
+
+  function unitsOf(mention) {
+    const raw = (mention.effective_labels || mention.labels || {}).units;
+    const units = [];
+    for (const unit of Array.isArray(raw) ? raw : []) {
+      const [start, end, kind, sentiment] = Array.isArray(unit) ? unit
+        : unit && typeof unit === "object" ? [unit.start, unit.end, unit.kind, unit.sentiment] : [];
+      if (Number.isInteger(start) && Number.isInteger(end) && typeof kind === "string" && Object.hasOwn(UNIT_KINDS, kind)) {
+        units.push({ start, end, kind, sentiment: typeof sentiment === "string" ? sentiment : "" });
+      }
+    }
+    return units;
+  }
+
+  // Sorted, inside the text, not empty and not overlapping the one before (the first one kept).
+  function ordered(ranges, length) {
+    let at = 0;
+    return [...ranges].sort((a, b) => a.start - b.start).filter((r) => {
+      if (r.start < at || r.end > length || r.start >= r.end) return false;
+      at = r.end;
+      return true;
+    });
+  }
+
+  // chars[from:to] into parent, the matched words in <mark> (cut at from and to), everything else as text.
+  function appendMarked(parent, chars, from, to, spans) {
+    let at = from;
+    for (const span of spans) {
+      const start = Math.max(span.start, at), end = Math.min(span.end, to);
+      if (start >= end) continue;
+      parent.append(chars.slice(at, start).join(""));
+      const mark = document.createElement("mark");
+      mark.textContent = chars.slice(start, end).join("");
+      mark.title = `matches “${span.term}”`;
+      parent.append(mark);
+      at = end;
+    }
+    parent.append(chars.slice(at, to).join(""));
+  }
+
+  // chars[from:to] into node: each unit in a <span class="unit KIND"> titled with its kind, the matched words
+  // in <mark> inside it. Offsets count code points (Python's str), so text is split with Array.from, not UTF-16.
+  function fillRange(node, chars, from, to, spans, units) {
+    const marks = ordered(spans, chars.length);
+    let at = from;
+    for (const unit of ordered(units, chars.length)) {
+      const start = Math.max(unit.start, at), end = Math.min(unit.end, to);
+      if (start >= end) continue;
+      appendMarked(node, chars, at, start, marks);
+      const part = el("span", `unit ${unit.kind}`);
+      part.title = UNIT_KINDS[unit.kind];
+      part.dataset.kind = unit.kind;
+      if (unit.sentiment) part.dataset.sentiment = unit.sentiment;
+      appendMarked(part, chars, start, end, marks);
+      node.append(part);
+      at = end;
+    }
+    appendMarked(node, chars, at, to, marks);
+  }
+
+  // The matched words in <mark> (and, given units, each unit highlighted by kind), everything as text nodes.
+  function fillWithMarks(node, text, spans, units = []) {
     node.textContent = "";
     const chars = Array.from(text || "");
-    let at = 0;
-    for (const span of [...spans].sort((a, b) => a.start - b.start)) {
-      if (span.start < at || span.end > chars.length || span.start >= span.end) continue;
-      node.append(chars.slice(at, span.start).join(""));
-      const mark = document.createElement("mark");
-      mark.textContent = chars.slice(span.start, span.end).join("");
-      mark.title = `matches “${span.term}”`;
-      node.append(mark);
-      at = span.end;
-    }
-    node.append(chars.slice(at).join(""));
+    fillRange(node, chars, 0, chars.length, spans, units);
+  }
+
+  // "Parts: bug / complaint, request": a key to the kinds highlighted in the text.
+  function unitLegend(node, units) {
+    const kinds = Object.keys(UNIT_KINDS).filter((kind) => units.some((u) => u.kind === kind));
+    node.replaceChildren();
+    node.hidden = !kinds.length;
+    if (!kinds.length) return;
+    node.append("Parts:");
+    for (const kind of kinds) node.append(el("span", `key unit ${kind}`), UNIT_KINDS[kind]);
   }
 
   function spansOf(mention, field) {
@@ -225,15 +288,26 @@
     answers.replaceChildren();
     const lines = String(mention.text || "").split("\n");
     const isForm = mention.source.startsWith("form:") && lines.length > 1 && lines.every((l) => l.includes(": "));
+    const units = unitsOf(mention);
+    const spans = spansOf(mention, "text");
     if (isForm) {
+      // Units and matches count code points of the whole text: each line's question and answer take their part.
       text.textContent = "";
+      const chars = Array.from(mention.text || "");
+      let lineStart = 0;
       for (const line of lines) {
-        const at = line.indexOf(": ");
-        answers.append(el("dt", "", line.slice(0, at)), el("dd", "", line.slice(at + 2)));
+        const question = Array.from(line.slice(0, line.indexOf(": "))).length;
+        const lineEnd = lineStart + Array.from(line).length;
+        const dt = el("dt"), dd = el("dd");
+        fillRange(dt, chars, lineStart, lineStart + question, spans, units);
+        fillRange(dd, chars, lineStart + question + 2, lineEnd, spans, units);
+        answers.append(dt, dd);
+        lineStart = lineEnd + 1;
       }
     } else {
-      fillWithMarks(text, mention.text, spansOf(mention, "text"));
+      fillWithMarks(text, mention.text, spans, units);
     }
+    unitLegend(pane.querySelector(".d-units"), units);
 
     const why = labels.why && typeof labels.why === "object" ? labels.why : {};
     const reasons = Object.entries(why).filter(([, cues]) => Array.isArray(cues) && cues.length);
@@ -533,6 +607,8 @@
       if (chips.childElementCount) entry.append(chips);
       entry.append(el("strong", "", item.title || item.quote || ""));
       if (item.title && item.quote) entry.append(el("div", "", item.quote));
+      const also = (item.also_said || []).filter((part) => part && part.quote).map((part) => `“${part.quote}”`);
+      if (also.length) entry.append(el("div", "also", `also said: ${also.join(", ")}`));
       const who = [item.source, item.author, item.local_time].filter(Boolean).join(" · ");
       const reasons = item.reasons && item.reasons.length ? ` — urgent because: ${item.reasons.join(", ")}` : "";
       entry.append(el("div", "why", who + reasons));

@@ -23,9 +23,9 @@ def get_classifier(backend: str = "builtin") -> Classifier:
 @cache
 def _build(backend: str) -> Classifier:
     if backend == "builtin":
-        from chalicelib.classify.builtin import BuiltinClassifier
+        from chalicelib.classify.builtin import shared_builtin
 
-        return BuiltinClassifier()
+        return shared_builtin()
     if backend == "comprehend":
         from chalicelib.classify.comprehend import ComprehendClassifier
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.classify import cues as rules
-from chalicelib.classify.builtin import BuiltinClassifier
+from chalicelib.classify.builtin import BuiltinClassifier, shared_builtin
 from chalicelib.classify.features import normalise, tokenize
 from chalicelib.classify.schema import ClassifyInput, Labels
 
@@ -52,14 +52,6 @@ class LLMLabel(BaseModel):
     lead: bool
     needs_reply: bool
     why: dict[str, list[str]] = {}
-
-
-def _shared_builtin() -> BuiltinClassifier:
-    from chalicelib.classify import get_classifier
-
-    shared = get_classifier("builtin")
-    assert isinstance(shared, BuiltinClassifier)
-    return shared
 
 
 def parse_answer(text: str, ids: list[str]) -> list[LLMLabel]:
@@ -93,7 +85,7 @@ class BedrockClassifier:
     ) -> None:
         self._client = client
         self.model_id = model_id
-        self.builtin = builtin or _shared_builtin()
+        self.builtin = builtin or shared_builtin()
         self.model_version = f"bedrock:{model_id}"
 
     @property

@@ -587,6 +587,13 @@ class BuiltinClassifier:
             why["offensive"] = [word]
 
 
+@cache
+def shared_builtin() -> BuiltinClassifier:
+    """The process's one builtin classifier (its model loads once): ``get_classifier("builtin")`` returns
+    it, and the AWS backends fall back on it."""
+    return BuiltinClassifier()
+
+
 def _explains(label: str) -> bool:
     """A shown feature names content: no function words alone, no internal feature (length buckets)."""
     return not label.startswith("len:") and not is_function_words(label)

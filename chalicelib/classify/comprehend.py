@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.classify import cues as rules
-from chalicelib.classify.builtin import BuiltinClassifier
+from chalicelib.classify.builtin import BuiltinClassifier, shared_builtin
 from chalicelib.classify.features import normalise, tokenize
 from chalicelib.classify.schema import ClassifyInput, Labels
 
@@ -28,14 +28,6 @@ MAX_BYTES = 4_900  # BatchDetectSentiment: 5 KB per document
 MAX_TOXIC_BYTES = 1_000  # DetectToxicContent: 1 KB per segment
 TOXIC_THRESHOLD = 0.5
 SENTIMENT_MAP = {"POSITIVE": "positive", "NEGATIVE": "negative", "NEUTRAL": "neutral", "MIXED": "neutral"}
-
-
-def _shared_builtin() -> BuiltinClassifier:
-    from chalicelib.classify import get_classifier
-
-    shared = get_classifier("builtin")
-    assert isinstance(shared, BuiltinClassifier)
-    return shared
 
 
 def _clip(text: str, limit: int) -> str:
@@ -50,7 +42,7 @@ class ComprehendClassifier:
 
     def __init__(self, client: Any = None, builtin: BuiltinClassifier | None = None) -> None:
         self._client = client
-        self.builtin = builtin or _shared_builtin()
+        self.builtin = builtin or shared_builtin()
         self.model_version = f"comprehend+{self.builtin.model_version}"
 
     @property

@@ -14,6 +14,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Status = Literal["new", "to_reply", "replied", "ignored", "hidden"]
 STATUSES: tuple[str, ...] = ("new", "to_reply", "replied", "ignored", "hidden")
+# The source types a mention can come from besides forms ("form:<tool>"): the connectors' registry
+# (chalicelib.sources.SOURCE_TYPES) has one entry per name, and the query language's ``source:`` reads them
+# from here, so it needs no connector.
+SOURCE_NAMES: tuple[str, ...] = (
+    "hn",
+    "reddit",
+    "bluesky",
+    "mastodon",
+    "stackexchange",
+    "github",
+    "youtube",
+    "appstore",
+    "rss",
+    "google-alerts",
+)
 
 
 def utcnow() -> datetime:

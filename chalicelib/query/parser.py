@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chalicelib.models import SOURCE_NAMES  # the names only: the query language knows no connector
 from chalicelib.query.errors import QuerySyntaxError
 
 FIELDS = ("lang", "source", "site", "author")
@@ -137,10 +138,7 @@ def _check_field_value(name: str, value: str, column: int, query: str) -> None:
             query,
         )
     if name == "source":
-        # Imported here: the registry is a plain dict, and the query package stays free of the connectors.
-        from chalicelib.sources import SOURCE_TYPES
-
-        names = [*SOURCE_TYPES, "form"]
+        names = [*SOURCE_NAMES, "form"]
         if not (low.startswith("form:") or any(known.startswith(low) for known in names)):
             raise QuerySyntaxError(
                 column,

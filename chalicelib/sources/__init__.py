@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.sources.base import Source
 
-# type name -> "module:Class"; modules are imported on first use only, to keep cold starts small.
+# type name -> "module:Class"; modules are imported on first use only, to keep cold starts small. The names
+# are chalicelib.models.SOURCE_NAMES (what the query language's ``source:`` accepts): add a connector to both.
 SOURCE_TYPES: dict[str, str] = {
     "hn": "chalicelib.sources.hn:HackerNewsSource",
     "reddit": "chalicelib.sources.reddit:RedditSource",

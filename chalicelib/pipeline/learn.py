@@ -33,6 +33,7 @@ from chalicelib.classify.adapt import (
 )
 from chalicelib.models import Mention, utcnow
 from chalicelib.observability import logger, metrics
+from chalicelib.pipeline.reading import classification_text
 
 # (table, watch) -> (version token, corrections): survives between batches of a warm container, and is
 # used only while the token read at the start of each batch is the same.
@@ -49,8 +50,6 @@ def clear_cache() -> None:
 
 def correction_of(mention: Mention) -> Correction:
     """A mention's corrections as the adaptation keeps them: the text the classifier read, the labels, now."""
-    from chalicelib.pipeline.stream import classification_text
-
     return Correction(
         mention_id=mention.id,
         text=classification_text(mention)[:MAX_TEXT_CHARS],

@@ -16,6 +16,7 @@ from typing import Any
 
 from chalicelib.models import Mention
 from chalicelib.observability import logger, metrics
+from chalicelib.pipeline.reading import classification_text
 from chalicelib.store import schema
 from chalicelib.store.repo import Store, item_to_mention
 
@@ -47,18 +48,6 @@ def mention_from_record(record: Any) -> Mention | None:
         return item_to_mention(from_dynamo(dict(image)))
     except ValidationError as exc:
         raise PoisonRecordError(f"record {record.event_id} is not a valid mention: {exc.error_count()} errors") from exc
-
-
-def classification_text(mention: Mention) -> str:
-    """What the classifier reads: title and text; for form feedback, the answers without their questions.
-
-    A form's "Company Name: …" / "Team size: …" lines read like SMS spam templates to a model trained on
-    public posts (a sales lead from Jotform scored 0.85 spam); the answers alone are what the person said.
-    """
-    if mention.source.startswith("form:"):
-        answers = [line.split(": ", 1)[1] if 0 < line.find(": ") <= 80 else line for line in mention.text.splitlines()]
-        return "\n".join(answers)
-    return f"{mention.title}. {mention.text}" if mention.title else mention.text
 
 
 def classify_mentions(mentions: Sequence[Mention], classifier: Any) -> dict[str, dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chalicelib.models import Mention
-from chalicelib.pipeline.stream import classification_text
+from chalicelib.pipeline.reading import classification_text
 
 
 def mention(source: str, text: str, title: str | None = None) -> Mention:

@@ -65,7 +65,7 @@ def _secured(operation: dict[str, Any]) -> dict[str, Any]:
 def _schemas() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
-    from chalicelib.api.rest import MentionPatch
+    from chalicelib.api.models import MentionPatch
     from chalicelib.classify.schema import KINDS
     from chalicelib.models import Mention
 
@@ -156,7 +156,7 @@ def _schemas() -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
-    from chalicelib.api.rest import LABEL_FILTERS, MAX_LIMIT, MAX_WINDOW_DAYS
+    from chalicelib.api.models import LABEL_FILTERS, MAX_LIMIT, MAX_WINDOW_DAYS
     from chalicelib.classify.schema import KINDS
     from chalicelib.models import STATUSES
 

@@ -15,15 +15,22 @@ import json
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chalicelib.classify.schema import Kind
+from chalicelib.api.models import (
+    EARLIEST_DAY,
+    MAX_WINDOW_DAYS,
+    DigestQuery,
+    LabelCorrections,
+    MentionPatch,
+    MentionQuery,
+    StatsQuery,
+)
 from chalicelib.errors import ConfigError, StorageError, ThrottledError, VeilleError
-from chalicelib.models import Mention, Status, utcnow
+from chalicelib.models import Mention, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib.config import VeilleConfig
@@ -34,31 +41,12 @@ rest_bp = Blueprint(__name__)
 
 API_TOKEN_NAME = "VEILLE_API_TOKEN"  # noqa: S105 - the name of the secret, not its value
 DEFAULT_WINDOW_DAYS = 7
-MAX_WINDOW_DAYS = 92
-MAX_LIMIT = 200
 QUERY_PAGE = 100
 # A filter that matches little must not read a whole quarter in one request: after this many mentions
 # examined, the answer returns what it has and a cursor to go on from there.
 SCAN_BUDGET = 1000
 # Lambda answers at most 6 MB (API Gateway 10 MB): a page of long mentions stops here, with a cursor.
 MAX_PAGE_BYTES = 2_000_000
-LABEL_FILTERS = (
-    "needs_you",
-    "complaint",
-    "lead",
-    "needs_reply",
-    "spam",
-    "offensive",
-    "negative",
-    "positive",
-    "neutral",
-)
-LabelFilter = Literal[
-    "needs_you", "complaint", "lead", "needs_reply", "spam", "offensive", "negative", "positive", "neutral"
-]
-Sentiment = Literal["positive", "neutral", "negative"]
-StatusFilter = Literal["new", "to_reply", "replied", "ignored", "hidden", "open"]
-Order = Literal["newest", "priority"]
 # order=priority sorts the whole window: it reads at most this many mentions of it (a week of a busy startup).
 PRIORITY_SCAN = 5000
 
@@ -168,98 +156,6 @@ def query_params() -> dict[str, str]:
 def days_before(day: date, count: int) -> date:
     """``day`` minus ``count`` days, stopping at the first date there is (every date the store can hold works)."""
     return day - timedelta(days=min(count, (day - date.min).days))
-
-
-# Every day a request names (path or query) lies in these bounds: nothing older was ever stored, and a watch's
-# local day runs up to 14 hours ahead of UTC, so "tomorrow" in UTC is the last day that can already exist.
-EARLIEST_DAY = date(2000, 1, 1)
-
-
-def latest_day() -> date:
-    """The last day a request may name: tomorrow, in UTC."""
-    return utcnow().date() + timedelta(days=1)
-
-
-def _day_in_bounds(value: Any, handler: ValidatorFunctionWrapHandler) -> date:
-    """A ``YYYY-MM-DD`` day from EARLIEST_DAY to tomorrow; anything else says what is allowed."""
-    try:
-        day: date | None = handler(value)
-    except ValidationError:
-        day = None
-    latest = latest_day()
-    if day is None or not EARLIEST_DAY <= day <= latest:
-        raise PydanticCustomError(
-            "day_out_of_bounds",
-            "must be a day YYYY-MM-DD from {earliest} to {latest} (tomorrow, UTC); got {given}",
-            {"earliest": EARLIEST_DAY.isoformat(), "latest": latest.isoformat(), "given": repr(str(value)[:40])},
-        )
-    return day
-
-
-Day = Annotated[date, WrapValidator(_day_in_bounds)]
-
-
-class MentionQuery(BaseModel):
-    """``GET /mentions`` query parameters."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    watch: str | None = Field(default=None, max_length=40)
-    status: StatusFilter | None = None
-    label: LabelFilter | None = None
-    kind: Kind | None = None
-    order: Order = "newest"
-    source: str | None = Field(default=None, max_length=100)
-    since: Day | None = None
-    until: Day | None = None
-    text: str | None = Field(default=None, max_length=200)
-    limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, max_length=1000)
-
-
-class StatsQuery(BaseModel):
-    """``GET /stats`` query parameters."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    watch: str | None = Field(default=None, max_length=40)
-    days: int = Field(default=14, ge=1, le=MAX_WINDOW_DAYS)
-    until: Day | None = None
-
-
-class DigestQuery(BaseModel):
-    """``GET /digest/{date}`` path and query parameters."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    day: Day = Field(alias="date")  # the path's {date}: an error names it as the user wrote it
-    watch: str | None = Field(default=None, max_length=40)
-
-
-class LabelCorrections(BaseModel):
-    """What a user may correct in a mention's labels; unknown keys are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sentiment: Sentiment | None = None
-    kind: Kind | None = None
-    complaint: bool | None = None
-    lead: bool | None = None
-    needs_reply: bool | None = None
-    spam: bool | None = None
-    offensive: bool | None = None
-    urgency: int | None = Field(default=None, ge=0, le=100)
-    lang: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
-
-
-class MentionPatch(BaseModel):
-    """``PATCH /mentions/{id}`` body: at least one of status, labels (corrections) and note."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    status: Status | None = None
-    labels: LabelCorrections | None = None
-    note: str | None = Field(default=None, max_length=2000)
 
 
 class Cursor(BaseModel):

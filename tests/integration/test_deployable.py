@@ -14,15 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from chalicelib.api.rest import (
-    EARLIEST_DAY,
-    MentionPatch,
-    MentionQuery,
-    latest_day,
-    list_mentions,
-    mention_json,
-    patch_mention,
-)
+from chalicelib.api.models import EARLIEST_DAY, MentionPatch, MentionQuery, latest_day
+from chalicelib.api.rest import list_mentions, mention_json, patch_mention
 from chalicelib.config import parse_config
 from chalicelib.digest import build_digest, render_html, render_text
 from chalicelib.digest.render import slack_blocks

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from chalicelib.models import SOURCE_NAMES
 from chalicelib.sources import SOURCE_TYPES, UnknownSourceError, get_source
 from veille import cmd_sources
 
@@ -28,6 +29,7 @@ EXPECTED = {
 
 def test_every_type_resolves_to_a_connector_of_that_type() -> None:
     assert set(SOURCE_TYPES) == EXPECTED
+    assert set(SOURCE_NAMES) == EXPECTED and len(SOURCE_NAMES) == len(EXPECTED)  # what query's source: accepts
     for name in SOURCE_TYPES:
         source = get_source(name)
         assert callable(source.fetch)

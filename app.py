@@ -52,6 +52,11 @@ def retry_alerts(event: CloudWatchEvent) -> dict[str, Any]:
     return handlers.retry_alerts()
 
 
+@app.schedule(Rate(1, unit=Rate.DAYS), name="discover_themes")
+def discover_themes(event: CloudWatchEvent) -> dict[str, Any]:
+    return handlers.discover_themes()
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS), name="send_digests")
 def send_digests(event: CloudWatchEvent) -> dict[str, Any]:
     return handlers.send_digests()

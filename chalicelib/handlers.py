@@ -46,6 +46,16 @@ def retry_alerts() -> dict[str, Any]:
     return retry_pending_alerts(get_store(), get_config(), channels_for, utcnow())
 
 
+def discover_themes() -> dict[str, Any]:
+    """Scheduled daily: find new themes among the units no theme took, per watch."""
+    from chalicelib.config import get_config
+    from chalicelib.models import utcnow
+    from chalicelib.store import get_store
+    from chalicelib.themes.job import discover_themes as discover
+
+    return discover(get_store(), get_config(), utcnow())
+
+
 def send_digests() -> dict[str, Any]:
     """Scheduled hourly: send each brand watch's digest once, at its local digest hour.
 

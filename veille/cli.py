@@ -1,5 +1,5 @@
 """``veille``: the local handle on everything (serve, demo, fetch, match, sources, classify, themes, digest,
-corrections, migrate-store)."""
+report, corrections, migrate-store)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ COMMANDS = (
     "classify",
     "themes",
     "digest",
+    "report",
     "corrections",
     "migrate_store",
 )

@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
             stages.run("stream", lambda: _stream(stack))
             stages.run("classify", lambda: _classified(stack, alerts))
             stages.run("digest", lambda: _digest(stack, args.out))
+            stages.run("themes", lambda: _themes(stack))
+            stages.run("report", lambda: _report(stack, args.out, stages.results["digest"].get("date")))
     finally:
         stack.stop()
         alerts.close()
@@ -299,6 +301,43 @@ def _digest(stack: Any, out: Path) -> dict[str, Any]:
     print("\n" + render_text(digest), file=sys.stderr)
     totals = digest.get("totals", {})
     return {"date": date, "watch": watch.name, "mentions": totals.get("mentions", totals.get("total", 0)), "files": 2}
+
+
+def _themes(stack: Any) -> dict[str, Any]:
+    """The scheduled theme discovery, run now on what the demo stored."""
+    result = stack.invoke_schedule("discover_themes") or {}
+    runs = [r for r in result.values() if isinstance(r, dict)]
+    failed = not result or any("error" in r for r in runs)
+    return {
+        "units": sum(r.get("units", 0) for r in runs),
+        "themes": sum(r.get("themes", 0) for r in runs),
+        "_failed": failed,
+    }
+
+
+def _report(stack: Any, out: Path, day: str | None) -> dict[str, Any]:
+    """The weekly and monthly reports of the default watch, ending on the digest's day, as JSON and HTML."""
+    from datetime import date as date_type
+
+    from chalicelib.config import get_config
+    from chalicelib.report import render_text
+    from chalicelib.report.collect import collect_report
+    from veille.cmd_report import render
+
+    config = get_config()
+    watch = config.default_watch
+    end = date_type.fromisoformat(day) if day else datetime.now(UTC).date()
+    written = 0
+    themes = 0
+    for period in ("week", "month"):
+        report = collect_report(stack.store, config, watch.name, period, end, inbox_url=f"{stack.url}/app")
+        for fmt in ("json", "html"):
+            (out / f"report-{period}-{end.isoformat()}.{fmt}").write_text(render(report, fmt), encoding="utf-8")
+            written += 1
+        if period == "week":
+            themes = len(report.get("themes") or [])
+            print("\n" + render_text(report), file=sys.stderr)
+    return {"files": written, "themes": themes}
 
 
 def _summary(stages: Stages) -> dict[str, Any]:

@@ -69,8 +69,11 @@ def classify_mentions(mentions: Sequence[Mention], classifier: Any) -> dict[str,
     found: dict[str, dict[str, Any]] = {}
     for m, given, lab in zip(mentions, inputs, labels, strict=True):
         found[m.id] = lab.model_dump(mode="json")
-        # Units are stored with offsets into the mention's own text (what the inbox highlights).
-        found[m.id]["units"] = [u.model_dump() for u in align(lab.units, given.text, m.text)]
+        # Units are stored with offsets into the mention's own text (what the inbox highlights). A post's title
+        # comes first in what was classified: a unit that runs from the title into the text keeps its text part.
+        title = len(f"{m.title}. ") if m.title and not m.source.startswith("form:") else 0
+        units = [u if u.start >= title else u.model_copy(update={"start": title}) for u in lab.units if u.end > title]
+        found[m.id]["units"] = [u.model_dump() for u in align(units, given.text, m.text)]
     return found
 
 
@@ -102,6 +105,7 @@ def process_stream(
         mentions = [m for m in (_safe_mention(DynamoDBRecord(r)) for r in event.get("Records", [])) if m]
         precomputed = classify_mentions(mentions, classifier)
         _adapt(learner, mentions, precomputed)
+        _assign_themes(store, mentions, precomputed)
     except Exception as exc:  # noqa: BLE001 - fall back to one record at a time
         logger.warning(
             "batch classification failed; classifying records one by one", extra={"error": str(exc)}, exc_info=True
@@ -118,6 +122,7 @@ def process_stream(
         if labels is None:
             alone = classify_mentions([mention], classifier)
             _adapt(learner, [mention], alone)
+            _assign_themes(store, [mention], alone)
             labels = alone[mention.id]
         first_time = react(mention, labels, lambda: store.set_labels(mention.id, labels, mention))
         if first_time:
@@ -152,6 +157,18 @@ def _adapt(learner: Any, mentions: Sequence[Mention], labels: dict[str, dict[str
         learner.apply(mentions, labels, {m.id: classification_text(m) for m in mentions})
     except StorageError as exc:
         logger.warning("corrections unreadable; labels left unadapted", extra={"error": str(exc)})
+
+
+def _assign_themes(store: Any, mentions: Sequence[Mention], labels: dict[str, dict[str, Any]]) -> None:
+    """Give each unit its watch's nearest theme (chalicelib.themes.job). Never blocks the labels: units a
+    failure leaves without a theme are taken by the next discovery run."""
+    from chalicelib.themes.job import assign_units
+
+    try:
+        assign_units(store, mentions, labels)
+    except Exception as exc:  # noqa: BLE001 - themes are a bonus; the labels must be stored
+        logger.warning("themes not assigned; the discovery job will", extra={"error": str(exc)})
+        metrics.add_metric(name="ThemeAssignmentsFailed", unit="Count", value=1)
 
 
 def _safe_mention(record: Any) -> Mention | None:

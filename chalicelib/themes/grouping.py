@@ -45,6 +45,11 @@ class Thresholds:
     min_units: int = 3
     min_authors: int = 2
     rounds: int = 4
+    # A new theme's units must share a word that most units of the pool do not have (in at least this share of
+    # them): on a handful of varied complaints the loose level lumped them all into one "Problem: <brand>"
+    # theme (the demo: 12 of 25 units) whose only common word was the brand, which tells a founder nothing.
+    shared_word: float = 0.34
+    common_word: float = 0.4  # a word in more than this share of the pool's units is not distinctive
 
 
 # Tuned by `bench/bench_themes.py --tune` on the dev parts (CLINC150 val, 5 domains; EN/FR pairs, 6 topics):
@@ -181,6 +186,7 @@ class _Draft:
     theme: Theme | None  # the existing theme this draft continues, if any
     join: float  # the cosine a unit needs to join it: its level's
     weight: float = 0.0  # units behind the existing centre
+    level: int = 0  # the grouping level that seeded it (0: the strict one)
 
 
 def _nearest(x: np.ndarray, drafts: list[_Draft]) -> np.ndarray:
@@ -209,8 +215,17 @@ def _group_kind(
     ]
     owner = _nearest(x, drafts)
     merged: dict[str, str] = {}
-    for link, join in ((th.link, th.join), *th.looser):
-        drafts, owner = _seed(x, drafts, owner, link, join, th, units, idx)
+    levels = ((th.link, th.join), *th.looser)
+    words = [set(terms(units[i].text)) for i in idx]
+    pool_freq: Counter[str] = Counter(w for found in words for w in found)
+    common = {w for w, n in pool_freq.items() if n > th.common_word * max(len(idx), 1)}
+
+    def coherent(members: np.ndarray) -> bool:
+        shared: Counter[str] = Counter(w for j in members for w in words[j] - common)
+        return bool(shared) and max(shared.values()) >= max(2, th.shared_word * len(members))
+
+    for level, (link, join) in enumerate(levels):
+        drafts, owner = _seed(x, drafts, owner, link, join, th, units, idx, level)
         for _ in range(th.rounds):
             if not drafts:
                 break
@@ -227,7 +242,14 @@ def _group_kind(
             for k, d in enumerate(drafts):
                 members = np.where(owner == k)[0]
                 authors = {units[idx[j]].author_key for j in members}
-                keep.append(d.theme is not None or (len(members) >= th.min_units and len(authors) >= th.min_authors))
+                keep.append(
+                    d.theme is not None
+                    or (
+                        len(members) >= th.min_units
+                        and len(authors) >= th.min_authors
+                        and (d.level == 0 or coherent(members))
+                    )
+                )
             if not all(keep):
                 drafts = [d for d, ok in zip(drafts, keep, strict=True) if ok]
                 owner = _nearest(x, drafts)
@@ -253,6 +275,7 @@ def _seed(
     th: Thresholds,
     units: Sequence[FeedbackUnit],
     idx: list[int],
+    level: int = 0,
 ) -> tuple[list[_Draft], np.ndarray]:
     """New drafts around the densest units no draft owns: a unit with at least ``min_units`` neighbours
     (cosine >= ``link``) starts one with them, then its centre takes the free units within ``join``."""
@@ -279,7 +302,7 @@ def _seed(
             continue
         taken[group] = True
         owner[free[group]] = len(drafts)
-        drafts = [*drafts, _Draft(_unit_norm(xf[group].mean(axis=0)), None, join)]
+        drafts = [*drafts, _Draft(_unit_norm(xf[group].mean(axis=0)), None, join, level=level)]
     return drafts, owner
 
 
@@ -327,7 +350,9 @@ def _merge(drafts: list[_Draft], owner: np.ndarray, th: Thresholds) -> tuple[lis
             keeper = keeper.model_copy(update={"members": members, "size": int(weight)})
         for k in ks:
             remap[k] = len(new)
-        new.append(_Draft(centre, keeper, min(drafts[k].join for k in ks), weight))
+        new.append(
+            _Draft(centre, keeper, min(drafts[k].join for k in ks), weight, level=min(drafts[k].level for k in ks))
+        )
     owner = np.array([remap[int(o)] if o >= 0 else -1 for o in owner], dtype=int)
     return new, owner, gone
 

@@ -73,6 +73,7 @@ def secrets_of(function: str) -> list[str]:
         "ClassifyMentions": [SLACK_WEBHOOK_URL],
         "SendDigests": [SLACK_WEBHOOK_URL, LINK_SECRET],
         "RetryAlerts": [SLACK_WEBHOOK_URL],
+        "DiscoverThemes": [],
     }
     return reads[function]
 

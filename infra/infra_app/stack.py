@@ -38,6 +38,9 @@ from infra_app.table import table_from_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STREAM_FUNCTION = "ClassifyMentions"
+# The functions that encode text (numpy + the sentence encoder layer): the classifier, and the daily theme
+# discovery, which groups the week's feedback units in the same vector space the stream assigns them in.
+ENCODER_FUNCTIONS = (STREAM_FUNCTION, "DiscoverThemes")
 STREAM_EVENT = f"{STREAM_FUNCTION}DynamodbEventSource"
 STREAM_MAX_RETRIES = 3
 STREAM_MAX_RECORD_AGE_S = 6 * 3600
@@ -130,6 +133,9 @@ FUNCTIONS: dict[str, Access] = {
         stream=True,
         notify=True,
     ),
+    # a week of mentions (day partitions), the watch's themes (one partition, rewritten), mentions whose units a
+    # theme took stored again, and their counts added to the hourly counters
+    "DiscoverThemes": Access(table=_dynamodb("Query", "PutItem", "UpdateItem", "DeleteItem")),
     # the pending alerts (one partition), the listed item's labels, and the pending alert rewritten or removed
     "RetryAlerts": Access(table=_dynamodb("GetItem", "Query", "PutItem", "DeleteItem"), notify=True),
     # a day of mentions, counters and source health; marks each digest sent (and unmarks it on failure)
@@ -337,7 +343,7 @@ class VeilleStack(cdk.Stack):
         layers: list[Any] = [{"Ref": "ManagedLayer"}]
         if self.tracing == "sdk":
             layers.append(self._powertools_layer_arn())
-        if name == STREAM_FUNCTION and self.encoder_layer is not None:
+        if name in ENCODER_FUNCTIONS and self.encoder_layer is not None:
             layers.append(self.encoder_layer.layer_version_arn)
             function.add_property_override("MemorySize", CLASSIFY_MEMORY_MB)
         function.add_property_override("Layers", layers)
@@ -356,10 +362,11 @@ class VeilleStack(cdk.Stack):
                 sid="Traces", actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
             ),
             iam.PolicyStatement(sid="Table", actions=list(access.table), resources=[self.table.table_arn]),
+        ]
+        if secret_arns:
             # Each secret this function reads, by name (no prefix wildcard); the aws/ssm key's policy already
             # lets SSM decrypt.
-            iam.PolicyStatement(sid="Secrets", actions=["ssm:GetParameter"], resources=secret_arns),
-        ]
+            statements.append(iam.PolicyStatement(sid="Secrets", actions=["ssm:GetParameter"], resources=secret_arns))
         if access.stream:
             statements += [
                 iam.PolicyStatement(

@@ -164,6 +164,11 @@ def pipeline_calls(veille_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         run_fetch(config, veille_server.store, default_context, channels_for)  # one source goes silent
         send_due_digests(store=veille_server.store, config=config)
         _retry_an_alert(veille_server, slack, mention)
+        from chalicelib.config import get_config
+        from chalicelib.models import utcnow
+        from chalicelib.themes.job import discover_themes
+
+        discover_themes(veille_server.store, get_config(), utcnow())  # reads the week; too little for a theme
         clear_clients()
 
 
@@ -196,7 +201,8 @@ def _retry_an_alert(veille_server: Any, slack: Any, mention_id: str) -> None:
     slack.status = 500
     assert retry_pending_alerts(store, get_config(), channels_for, now)["retried"] == 1
     slack.status = 200
-    assert retry_pending_alerts(store, get_config(), channels_for, now + timedelta(minutes=6))["delivered"] == 1
+    later = retry_pending_alerts(store, get_config(), channels_for, now + timedelta(minutes=6))
+    assert later["delivered"] >= 1 and store.pending_alerts() == []
 
 
 # The server's watch emails its founder, so the urgent alert of the short pipeline goes out by SES too.

@@ -63,3 +63,30 @@ def test_years_ahead_the_demo_shows_that_day_and_veille_digest_shows_it_again(tm
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["totals"]["mentions"] == digest["totals"]["mentions"]
     assert "reading the data of the last veille demo" in again.stderr
+
+
+def test_the_demo_writes_the_weekly_report_with_the_csv_question_as_one_bilingual_theme(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = veille("demo", "--out", str(tmp_path), "--data-dir", str(data))
+    assert done.returncode == 0, done.stderr[-3000:]
+    date = json.loads((tmp_path / "demo-summary.json").read_text())["stages"]["digest"]["date"]
+    report = json.loads((tmp_path / f"report-week-{date}.json").read_text())
+    assert report["period"]["kind"] == "week" and {"kpis", "themes", "proposals"} <= set(report)
+    # The KPIs come from the counters the stream wrote: every mention of the digest's week, per channel
+    by_source = report["kpis"]["by_source"]
+    assert by_source["rss"]["mentions"]["value"] >= 5 and by_source["form:typeform"]["mentions"]["value"] == 1
+    # The English and French "export a board to CSV" questions are one theme, and a proposal cites it
+    (csv,) = [t for t in report["themes"] if "CSV" in t["label"]]
+    quotes = " ".join(e["quote"] for e in csv["examples"])
+    assert csv["kind"] == "question" and csv["authors"] >= 3
+    assert "export" in quotes and "exporter un tableau en CSV" in quotes
+    assert any(p["theme"] == csv["id"] and p["examples"] for p in report["proposals"])
+    html = (tmp_path / f"report-week-{date}.html").read_text()
+    assert "CSV" in html and (tmp_path / f"report-month-{date}.json").exists()
+    # veille report reads the same aggregates again, in French on request
+    again = veille("report", "--data-dir", str(data), "--lang", "fr", "--format", "json")
+    assert again.returncode == 0, again.stderr
+    french = json.loads(again.stdout)
+    assert french["language"] == "fr" and french["kpis"]["mentions"]["value"] == report["kpis"]["mentions"]["value"]
+    text = veille("report", "--data-dir", str(data))
+    assert text.returncode == 0 and "CSV" in text.stdout

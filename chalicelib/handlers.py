@@ -57,17 +57,24 @@ def discover_themes() -> dict[str, Any]:
 
 
 def send_digests() -> dict[str, Any]:
-    """Scheduled hourly: send each brand watch's digest once, at its local digest hour.
+    """Scheduled hourly: send each brand watch's digest once, at its local digest hour, and its weekly report
+    on Mondays and monthly report on the 1st (chalicelib/report/send.py).
 
     Every due watch is tried; if any digest failed, the invocation then fails (the function's error
     alarm fires, and the DigestsFailed metric says how many), and the next hour retries it.
     """
+    from chalicelib.config import get_config
     from chalicelib.digest.send import send_due_digests
     from chalicelib.errors import DigestError
+    from chalicelib.models import utcnow
+    from chalicelib.report.send import send_due_reports
+    from chalicelib.store import get_store
 
     result = send_due_digests()
-    if result["failed"]:
-        raise DigestError(f"{len(result['failed'])} digest(s) failed: {', '.join(sorted(result['failed']))}")
+    result["reports"] = send_due_reports(get_store(), get_config(), utcnow())
+    failed = sorted([*result["failed"], *result["reports"]["failed"]])
+    if failed:
+        raise DigestError(f"{len(failed)} digest(s) or report(s) failed: {', '.join(failed)}")
     return result
 
 

@@ -495,6 +495,10 @@ def patch_mention(
         from chalicelib.pipeline.learn import remember_corrections
 
         remember_corrections(store, updated)
+    if patch.status is not None:
+        from chalicelib.pipeline.tally import count_first_reply
+
+        count_first_reply(store, current, updated)
     pending = store.get_pending_alert(updated.watch, updated.id)
     return mention_json(updated, config, alert=pending.summary() if pending else None)
 

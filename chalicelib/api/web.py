@@ -146,10 +146,15 @@ def triage_apply(mention_id: str, action: str) -> Response:
     refused = _checked_link(mention_id, action)
     if refused:
         return refused
+    from chalicelib.pipeline.tally import count_first_reply
     from chalicelib.store import get_store
 
-    mention = get_store().update_mention(mention_id, status=action)
+    store = get_store()
+    before = store.get_mention(mention_id) if action == "replied" else None  # for the report's reply times
+    mention = store.update_mention(mention_id, status=action, current=before)
     if mention is None:
         return _refused("This mention no longer exists.", status=404)
+    if before is not None:
+        count_first_reply(store, before, mention)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return _page(f"Marked as {action}", _describe(mention) + f"<p>Done at {html.escape(when)}.</p>")

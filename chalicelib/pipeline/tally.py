@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.models import Mention
+from chalicelib.observability import logger
 
 # Upper bounds (hours) of the first-reply time histogram; "inf" is everything slower.
 REPLY_BUCKETS = ("1", "2", "4", "8", "12", "24", "48", "72", "168", "inf")
@@ -67,3 +68,27 @@ def reply_fields(mention: Mention, replied_at: datetime) -> dict[str, int]:
     """What a first reply adds to the hour the mention was created in: one reply, and its delay's bucket."""
     hours = max(0.0, (replied_at - mention.created_at).total_seconds() / 3600)
     return {f"rep|{mention.source}": 1, f"rh{reply_bucket(hours)}|{mention.source}": 1}
+
+
+def count_first_reply(store: Any, before: Mention, after: Mention) -> bool:
+    """After a triage step: if it marked the mention replied for the first time, add the reply and its delay
+    to the hour the mention was created in (one UpdateItem, on this path only); True if it did. A failed
+    count is logged, never raised: the triage itself succeeded."""
+    from chalicelib import crisis
+
+    first = after.status == "replied" and before.status != "replied"
+    first = first and not any(change.status == "replied" for change in before.history)
+    if not first:
+        return False
+    try:
+        crisis.record_negative(
+            store,
+            after.watch,
+            after.created_at,
+            0,
+            extra=reply_fields(after, after.status_changed_at or after.created_at),
+        )
+    except Exception as exc:  # noqa: BLE001 - a KPI must not undo a founder's triage
+        logger.warning("first reply not counted", extra={"id": after.id, "error": str(exc)})
+        return False
+    return True

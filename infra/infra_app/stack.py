@@ -577,6 +577,11 @@ class VeilleStack(cdk.Stack):
                 self._app_metric("DigestsFailed", "Sum", cdk.Duration.hours(1)),
             ),
             self._on_any(
+                "ReportsFailing",
+                "A weekly or monthly report could not be built or sent on any channel (metric Veille/ReportsFailed)",
+                self._app_metric("ReportsFailed", "Sum", cdk.Duration.hours(1)),
+            ),
+            self._on_any(
                 "AlertChannelFailing",
                 "An alert channel refused an urgent alert; it is kept and retried (metric Veille/AlertsPending)",
                 self._app_metric("AlertsPending", "Sum", cdk.Duration.minutes(15)),

@@ -170,6 +170,6 @@ def test_the_deployed_schedule_handler_sends_the_digest(store: Any, aws: Any, sl
         )
         payload = client.lambda_.invoke("send_digests", event).payload
     # The real clock decides whether today's digest hour has come; either way nothing is sent twice.
-    assert set(payload) == {"sent", "already_sent", "not_due", "failed"}
+    assert set(payload) == {"sent", "already_sent", "not_due", "failed", "reports"}
     assert payload["failed"] == {}
     assert len(emails()) == len(payload["sent"]) <= 1

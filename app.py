@@ -12,6 +12,7 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, DynamoDBEvent, Rate
 
 from chalicelib import handlers
+from chalicelib.api.insights import insights_bp
 from chalicelib.api.rest import rest_bp
 from chalicelib.api.web import web_bp
 from chalicelib.api.webhooks import bp as webhooks_bp
@@ -22,6 +23,7 @@ app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_s
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler(capture_response=False)))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_blueprint(rest_bp)  # /mentions, /stats, /digest/{date}, /openapi.json (bearer token)
+app.register_blueprint(insights_bp)  # /themes, /themes/{id}, /report/{period}/{date} (bearer token)
 app.register_blueprint(web_bp)  # /app (the inbox page) and /t/{id}/{action} (signed triage links)
 
 # Chalice needs the stream ARN at import time; infra/ overrides it with the real table's stream.

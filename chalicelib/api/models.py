@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from chalicelib.classify.schema import Kind
@@ -127,3 +136,65 @@ class MentionPatch(BaseModel):
     status: Status | None = None
     labels: LabelCorrections | None = None
     note: str | None = Field(default=None, max_length=2000)
+
+
+# -- themes and the report (chalicelib.api.insights) --------------------------------------------------------
+PERIODS = ("week", "month")
+LANGUAGES = ("en", "fr")
+Period = Literal["week", "month"]
+Language = Literal["en", "fr"]
+MAX_THEME_LABEL = 120
+# A theme id as the job makes them (``th-`` and 12 hex digits), or any short slug a test or an import gave.
+THEME_ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
+
+
+class ReportQuery(BaseModel):
+    """``GET /report/{period}/{date}`` path and query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: Period
+    day: Day = Field(alias="date")  # the path's {date}: an error names it as the user wrote it
+    watch: str | None = Field(default=None, max_length=40)
+    lang: Language | None = None
+
+
+class ThemesQuery(BaseModel):
+    """``GET /themes`` and ``PATCH /themes/{id}`` query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    watch: str | None = Field(default=None, max_length=40)
+
+
+class ThemePatch(BaseModel):
+    """``PATCH /themes/{id}`` body: rename (``label``, null restores the generated one), hide or show
+    (``hidden``), or merge into another theme of the same kind (``merge_into``, sent alone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_THEME_LABEL,
+        description="a label of your own, kept across discovery runs; null restores the generated one",
+    )
+    hidden: StrictBool | None = Field(default=None, description="true leaves the theme out of the report")
+    merge_into: str | None = Field(
+        default=None,
+        pattern=THEME_ID_PATTERN,
+        description="the id of a theme of the same kind that takes this one's examples and counts",
+    )
+
+    @field_validator("label")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        """A label is one line of visible text (it heads an email, a Slack block and a page)."""
+        if value is None:
+            return None
+        text = " ".join(value.split())
+        if not text:
+            raise ValueError("must not be blank; send null to restore the generated label")
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+            raise ValueError("must not hold control characters")
+        return text

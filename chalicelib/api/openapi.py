@@ -65,12 +65,15 @@ def _secured(operation: dict[str, Any]) -> dict[str, Any]:
 def _schemas() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
-    from chalicelib.api.models import MentionPatch
+    from chalicelib.api.models import MentionPatch, ThemePatch
     from chalicelib.classify.schema import KINDS
     from chalicelib.models import Mention
 
-    _, top = models_json_schema([(MentionPatch, "validation"), (Mention, "serialization")], ref_template=REF)
+    _, top = models_json_schema(
+        [(MentionPatch, "validation"), (Mention, "serialization"), (ThemePatch, "validation")], ref_template=REF
+    )
     schemas: dict[str, Any] = dict(top.get("$defs", {}))
+    schemas.update(_insight_schemas())
     mention = schemas["Mention"]
     mention["properties"]["day"] = {"type": "string", "format": "date", "description": "UTC day of created_at"}
     mention["properties"]["effective_labels"] = {"type": "object", "description": "labels with corrections applied"}
@@ -327,6 +330,7 @@ def _paths() -> dict[str, Any]:
                 }
             )
         },
+        **_insight_paths(),
         "/webhooks/{provider}": {
             "post": {
                 "operationId": "webhook",
@@ -405,6 +409,166 @@ def _paths() -> dict[str, Any]:
                     "503": {"description": "VEILLE_LINK_SECRET is not configured"},
                 },
             },
+        },
+    }
+
+
+def _insight_schemas() -> dict[str, Any]:
+    """Themes and the report (chalicelib.api.insights)."""
+    text_or_null = {"type": ["string", "null"]}
+    count = {"type": ["integer", "null"], "minimum": 0}
+    example = {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "quote": {"type": "string"}, "url": text_or_null},
+    }
+    theme = {
+        "type": "object",
+        "required": ["id", "kind", "label", "labels", "examples", "hidden", "count"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"type": "string", "description": "problem, request, question or praise"},
+            "label": {"type": "string", "description": "yours, else the generated one in the watch's language"},
+            "generated_label": {"type": "string", "description": "the label discovery gave, in the watch's language"},
+            "custom_label": {**text_or_null, "description": "the label you gave (PATCH label), kept across runs"},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "en and fr"},
+            "examples": {"type": "array", "items": example, "description": "typical units, linked to their mention"},
+            "first_seen": text_or_null,
+            "last_seen": text_or_null,
+            "hidden": {"type": "boolean", "description": "left out of the report (still assigned and counted)"},
+            "authors": {**count, "description": "distinct people when discovered (after a merge: at least)"},
+            "size": {**count, "description": "units that formed it"},
+            "count": {**count, "description": "its units of the last count_days days, merged themes' included"},
+        },
+    }
+    return {
+        "Theme": theme,
+        "ThemeList": {
+            "type": "object",
+            "required": ["watch", "language", "count_days", "themes"],
+            "properties": {
+                "watch": {"type": "string"},
+                "language": {"type": "string", "enum": ["en", "fr"]},
+                "count_days": {"type": "integer"},
+                "themes": {"type": "array", "items": {"$ref": REF.format(model="Theme")}},
+            },
+        },
+        "Report": {
+            "type": "object",
+            "required": ["watch", "language", "period", "kpis", "themes", "changes", "proposals", "days"],
+            "additionalProperties": True,
+            "properties": {
+                "watch": {"type": "string"},
+                "language": {"type": "string", "enum": ["en", "fr"]},
+                "period": {
+                    "type": "object",
+                    "description": "kind (week or month), start, end, previous_start, previous_end",
+                },
+                "kpis": {
+                    "type": "object",
+                    "description": "mentions, share_of_voice, sentiment, complaints, leads, median_first_reply_hours, "
+                    "share_replied: each value against previous; the same per channel under by_source",
+                },
+                "themes": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "description": "the top themes of each kind: count, previous, trend (new, rising, steady, "
+                    "falling), authors, examples",
+                },
+                "changes": {"type": "array", "items": {"type": "object"}, "description": "what changed most"},
+                "proposals": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "description": "rule (fix, reply_faster, help_article, consider_request, thank), text, "
+                    "evidence, examples",
+                },
+                "days": {"type": "array", "items": {"type": "object"}, "description": "volume and sentiment by day"},
+            },
+        },
+    }
+
+
+def _insight_paths() -> dict[str, Any]:
+    """``/themes``, ``/themes/{theme_id}`` and ``/report/{period}/{date}``."""
+    from chalicelib.api.models import LANGUAGES, MAX_THEME_LABEL, PERIODS
+
+    theme_id = _param("theme_id", "path", {"type": "string", "minLength": 1, "maxLength": 100}, "theme id")
+    return {
+        "/themes": {
+            "get": _secured(
+                {
+                    "operationId": "listThemes",
+                    "summary": "A watch's themes (what keeps coming back), by kind, most frequent first",
+                    "description": "Problems, requests, questions and praise that say the same thing, in English and "
+                    "French together. Hidden themes are listed with hidden=true; merged ones are not (their units "
+                    "count in the theme they were merged into).",
+                    "parameters": [WATCH],
+                    "responses": {
+                        "200": _json("the themes", "ThemeList"),
+                        "400": _error("unknown watch or parameter (the message names it)"),
+                    },
+                }
+            )
+        },
+        "/themes/{theme_id}": {
+            "parameters": [theme_id, WATCH],
+            "patch": _secured(
+                {
+                    "operationId": "patchTheme",
+                    "summary": "Rename, hide or show, or merge a theme",
+                    "description": f"label: your own (at most {MAX_THEME_LABEL} characters, one line), kept when "
+                    "discovery runs again; null restores the generated one. hidden: true leaves it out of the "
+                    "report. merge_into (sent alone): the id of a theme of the same kind, which takes its examples "
+                    "and counts; the merged theme is no longer listed nor assigned new units. Splitting a theme is "
+                    "not offered yet.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {JSON: {"schema": {"$ref": REF.format(model="ThemePatch")}}},
+                    },
+                    "responses": {
+                        "200": _json("the theme as it now is (after a merge, the theme merged into)", "Theme"),
+                        "400": _error("invalid body, unknown watch or merge target (the message names the field)"),
+                        "404": _error("no such theme (or it was merged into another)"),
+                        "415": _error("body is not JSON"),
+                    },
+                }
+            ),
+        },
+        "/report/{period}/{date}": {
+            "get": _secured(
+                {
+                    "operationId": "report",
+                    "summary": "A watch's weekly or monthly report (JSON, or HTML with Accept: text/html)",
+                    "description": "KPIs per channel against the previous period, the top themes of each kind with "
+                    "their trend, what changed most, and proposals tied to their evidence and examples. Built from "
+                    "the hourly counters and stored themes, never from the period's mentions.",
+                    "parameters": [
+                        _param(
+                            "period",
+                            "path",
+                            {"type": "string", "enum": list(PERIODS)},
+                            "week (ISO, Monday to Sunday) or month (calendar)",
+                        ),
+                        _param("date", "path", DATE, f"a day of the period (YYYY-MM-DD){BOUNDS}"),
+                        WATCH,
+                        _param(
+                            "lang",
+                            "query",
+                            {"type": "string", "enum": list(LANGUAGES)},
+                            "the report's language (default: the watch's)",
+                        ),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the report",
+                            "content": {
+                                JSON: {"schema": {"$ref": REF.format(model="Report")}},
+                                "text/html": {"schema": {"type": "string"}},
+                            },
+                        },
+                        "400": _error("invalid period, date, lang or watch (the message names it)"),
+                    },
+                }
+            )
         },
     }
 

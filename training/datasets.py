@@ -359,6 +359,33 @@ def parse_trustpilot_fr(files: list[bytes]) -> Iterator[Row]:
         )
 
 
+_SEE_MORE = re.compile(r"\s*(?:\.\.\.|…)\s*Voir plus\s*$")
+
+
+def parse_trustpilot_fr_ring(files: list[bytes]) -> Iterator[Row]:
+    """French Trustpilot reviews of a smart ring and its app (Circular): title, content, rating 1-5.
+
+    The scraper cut long reviews at about 200 characters and appended "... Voir plus": the marker is removed
+    and the cut text kept. A title that is the start of the content is dropped (`join_title`).
+    """
+    for n, rec in enumerate(_csv_rows(files[0])):
+        if not rec["Rating"].strip().isdigit():
+            continue
+        stars = int(rec["Rating"])
+        text = clean_text(join_title(rec["Title"], _SEE_MORE.sub("", rec["Content"])))
+        if not looks_french(text):
+            continue
+        yield Row(
+            text=text,
+            lang="fr",
+            source="trustpilot_fr_ring",
+            domain="product_review",
+            id=f"trustpilot_fr_ring:{n}",
+            stars=stars,
+            sentiment=sentiment_of(stars),
+        )
+
+
 # --- the pinned sources -------------------------------------------------------------------------------------
 
 SOURCES: tuple[Source, ...] = (
@@ -433,6 +460,21 @@ SOURCES: tuple[Source, ...] = (
         parse=parse_trustpilot_fr,
         cap_per_label=1000,
         description="12,672 French Trustpilot reviews of beauty and well-being shops (2021) with stars",
+    ),
+    Source(
+        key="trustpilot_fr_ring",
+        files=(
+            RawFile(
+                "DataScientest-Studio/sept24_alt_truspilot_2",
+                "ccfac5b3bfffe5714d4dd160389d80e0429c47f8",
+                "PythonTest/Scrapper(1)/trustpilot_scrapping_circular_complet.csv",
+                "105b11ecba26958e2bdf40b1cb8527a19ee6e129eca085bfd1ecbed1a23d789e",
+            ),
+        ),
+        licence="MIT (repository LICENSE, DataScientest); review texts from Trustpilot",
+        parse=parse_trustpilot_fr_ring,
+        cap_per_label=1000,
+        description="237 French Trustpilot reviews of the Circular smart ring and its app (2023-2025) with stars",
     ),
 )
 

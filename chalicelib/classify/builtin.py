@@ -260,6 +260,10 @@ class BuiltinClassifier:
         ]
         self._blend: dict[str, float] = calibration.get("encoder", {}).get("blend", {})
         self._enc_thresholds: dict[str, float] = calibration.get("encoder", {}).get("thresholds", {})
+        # French thresholds, chosen on the French dev split alone (training.calibrate_fr); a flag absent there
+        # keeps the shared threshold.
+        self._fr_thresholds: dict[str, float] = calibration.get("ngram", {}).get("thresholds_fr", {})
+        self._enc_fr_thresholds: dict[str, float] = calibration.get("encoder", {}).get("thresholds_fr", {})
         self._use_encoder = use_encoder
         self._encoder: Encoder | None = None
         self.encoder_error: str | None = None if use_encoder else "disabled"
@@ -339,6 +343,10 @@ class BuiltinClassifier:
             a = self._blend.get(flag, 0.5)
             p = a * float(encoded[flag]) + (1 - a) * p
             threshold = self._enc_thresholds.get(flag, threshold)
+            if lang == "fr":
+                threshold = self._enc_fr_thresholds.get(flag, threshold)
+        elif lang == "fr":
+            threshold = self._fr_thresholds.get(flag, threshold)
         if flag == "offensive" and lang == "fr" and encoded is None:
             threshold = max(threshold, FR_OFFENSIVE_THRESHOLD)
         return p, threshold

@@ -38,13 +38,14 @@ CUE_WORDS = {
     ),
     **dict.fromkeys(
         [
-            "security",
+            # Not "security", "sécurité" or "hack" alone: "the best security app", "please add fingerprint
+            # security", "a hack to get the component stack" are praise and requests; the phrases
+            # ("security hole", "faille de sécurité", "account was hacked") still count.
             "breach",
             "breached",
             "hacked",
             "hacker",
             "hackers",
-            "hack",
             "phishing",
             "fraud",
             "fraudulent",
@@ -53,8 +54,6 @@ CUE_WORDS = {
             "piraté",
             "piratée",
             "piratage",
-            "sécurité",
-            "securite",
             "usurpation",
             "arnaque",
             "scam",

@@ -95,7 +95,11 @@ def list_themes(store: Store, config: VeilleConfig, query: ThemesQuery) -> dict[
     stored = _stored(store, watch)
     counts = recent_counts(store, watch, stored)
     live = [d for d in stored.values() if not d.get("merged_into")]
-    themes = [theme_json(d, language, counts.get(d["id"], 0)) for d in live]
+    merged: dict[str, list[str]] = {}
+    for data in stored.values():
+        if data.get("merged_into"):
+            merged.setdefault(_live_id(stored, data["id"]), []).append(data["id"])
+    themes = [{**theme_json(d, language, counts.get(d["id"], 0)), "merged": merged.get(d["id"], [])} for d in live]
     rank = {kind: n for n, kind in enumerate(KIND_ORDER)}
     themes.sort(key=lambda t: (rank.get(str(t["kind"]), len(rank)), -(t["count"] or 0), -(t["size"] or 0), t["label"]))
     return {"watch": watch, "language": language, "count_days": COUNT_DAYS, "themes": themes}

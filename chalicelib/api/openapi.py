@@ -438,6 +438,11 @@ def _insight_schemas() -> dict[str, Any]:
             "authors": {**count, "description": "distinct people when discovered (after a merge: at least)"},
             "size": {**count, "description": "units that formed it"},
             "count": {**count, "description": "its units of the last count_days days, merged themes' included"},
+            "merged": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "GET /themes: ids of the themes merged into it (units may still carry them)",
+            },
         },
     }
     return {

@@ -124,6 +124,7 @@ def test_a_merge_folds_examples_and_counts_into_the_target_and_leaves_a_tombston
 
     listed = by_id(api(themed, "GET", "/themes"))
     assert "th-csv2" not in listed and listed["th-csv"]["count"] == 7
+    assert listed["th-csv"]["merged"] == ["th-csv2"] and listed["th-crash"]["merged"] == []
     # The merged theme is a tombstone: the stream's assignment and the job skip it
     stored = {d["id"]: d for d in themed.store.themes("acme")}
     assert stored["th-csv2"]["merged_into"] == "th-csv"

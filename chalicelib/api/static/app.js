@@ -308,6 +308,10 @@
       fillWithMarks(text, mention.text, spans, units);
     }
     unitLegend(pane.querySelector(".d-units"), units);
+    const themeNames = [...new Set(themeIdsOf(mention).map((id) => state.themeNames.get(id)).filter(Boolean))];
+    const themesLine = pane.querySelector(".d-themes");
+    themesLine.textContent = themeNames.length ? `Themes: ${themeNames.join(" · ")}` : "";
+    themesLine.hidden = !themeNames.length;
 
     const why = labels.why && typeof labels.why === "object" ? labels.why : {};
     const reasons = Object.entries(why).filter(([, cues]) => Array.isArray(cues) && cues.length);
@@ -426,6 +430,7 @@
   }
 
   async function loadMentions(append = false) {
+    ensureThemeNames();
     const params = filters();
     params.set("limit", "50");
     if (append && state.next) params.set("cursor", state.next);
@@ -649,15 +654,333 @@
     }
   }
 
+  // -- themes -------------------------------------------------------------------------------------------------
+  // What keeps coming back (GET /themes): grouped by kind, each with its count, its examples (links) and the
+  // founder's actions: rename, hide or unhide, merge into another theme of its kind. Theme labels are untrusted
+  // (generated from what people wrote): text only, as everything else.
+  const THEME_KINDS = [["problem", "Problems"], ["request", "Requests"], ["question", "Questions"], ["praise", "Praise"]];
+  state.themes = [];
+  state.themeNames = new Map();
+  state.themesWatch = null;
+
+  function themeQuery() {
+    return state.watch ? `?watch=${encodeURIComponent(state.watch)}` : "";
+  }
+
+  async function fetchThemes() {
+    const answer = await api(`themes${themeQuery()}`);
+    state.themes = answer.themes || [];
+    state.themeDays = answer.count_days || 30;
+    state.themesWatch = state.watch;
+    // A unit may still carry the id of a theme merged since: it reads as the theme it went into.
+    state.themeNames = new Map();
+    for (const theme of state.themes) {
+      state.themeNames.set(theme.id, theme.label);
+      for (const old of theme.merged || []) state.themeNames.set(old, theme.label);
+    }
+    return answer;
+  }
+
+  // The detail pane names the themes of a mention's units: the list is fetched once per watch, quietly (the
+  // inbox works the same without it).
+  function ensureThemeNames() {
+    if (state.themesWatch === state.watch) return;
+    state.themesWatch = state.watch;
+    fetchThemes().then(() => renderDetail()).catch(() => { state.themesWatch = null; });
+  }
+
+  function themeIdsOf(mention) {
+    const raw = (mention.effective_labels || mention.labels || {}).units;
+    const ids = [];
+    for (const unit of Array.isArray(raw) ? raw : []) {
+      const id = Array.isArray(unit) ? unit[4] : unit && typeof unit === "object" ? unit.theme : null;
+      if (typeof id === "string" && id && !ids.includes(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  function exampleList(examples) {
+    const list = el("ul", "examples");
+    for (const example of examples || []) {
+      if (!example || typeof example !== "object") continue;
+      const item = el("li");
+      const quote = `“${example.quote || ""}”`;
+      const url = example.url && safeUrl(example.url);
+      if (url) {
+        const link = el("a", "", quote);
+        link.href = url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer nofollow";
+        item.append(link);
+      } else {
+        item.append(el("span", "", quote));
+      }
+      list.append(item);
+    }
+    return list;
+  }
+
+  function option(value, text) {
+    const node = el("option", "", text);
+    node.value = value;
+    return node;
+  }
+
+  async function loadThemes() {
+    try {
+      await fetchThemes();
+      renderThemes();
+      show("");
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function patchTheme(id, body, done) {
+    try {
+      await api(`themes/${encodeURIComponent(id)}${themeQuery()}`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      await fetchThemes();
+      renderThemes();
+      show(done);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  function renameForm(theme, card) {
+    const form = el("form", "rename-form");
+    const input = el("input");
+    input.name = "label";
+    input.type = "text";
+    input.maxLength = 120;
+    input.required = true;
+    input.value = theme.label;
+    input.setAttribute("aria-label", "New label");
+    const save = el("button", "", "Save");
+    save.type = "submit";
+    const cancel = el("button", "ghost", "Cancel");
+    cancel.type = "button";
+    form.append(input, save, cancel);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const label = input.value.trim();
+      if (label) patchTheme(theme.id, { label }, `Renamed to “${label}”.`);
+    });
+    const close = () => renderThemes();
+    cancel.addEventListener("click", close);
+    input.addEventListener("keydown", (event) => { if (event.key === "Escape") { event.preventDefault(); close(); } });
+    card.querySelector(".theme-label").replaceWith(form);
+    input.focus();
+    input.select();
+  }
+
+  function themeCard(theme, sameKind) {
+    const card = el("li", `theme${theme.hidden ? " is-hidden" : ""}`);
+    card.dataset.id = theme.id;
+    const head = el("div", "theme-head");
+    head.append(el("strong", "theme-label", theme.label));
+    if (theme.hidden) head.append(el("span", "chip hidden-chip", "hidden from the report"));
+    const people = Number.isInteger(theme.authors) ? ` · ${theme.authors} ${theme.authors === 1 ? "person" : "people"}` : "";
+    head.append(el("span", "theme-count", `${theme.count ?? 0} in ${state.themeDays} days${people}`));
+    card.append(head);
+    if (theme.custom_label) card.append(el("div", "generated", `generated label: ${theme.generated_label}`));
+    card.append(exampleList(theme.examples));
+
+    const actions = el("div", "actions theme-actions");
+    const rename = el("button", "rename", "Rename");
+    rename.type = "button";
+    rename.addEventListener("click", () => renameForm(theme, card));
+    actions.append(rename);
+    if (theme.custom_label) {
+      const restore = el("button", "restore", "Restore label");
+      restore.type = "button";
+      restore.addEventListener("click", () => patchTheme(theme.id, { label: null }, "Generated label restored."));
+      actions.append(restore);
+    }
+    const hide = el("button", "hide", theme.hidden ? "Unhide" : "Hide");
+    hide.type = "button";
+    hide.title = theme.hidden ? "Show it in the report again" : "Leave it out of the report (it stays listed here)";
+    hide.addEventListener("click", () => patchTheme(theme.id, { hidden: !theme.hidden },
+      theme.hidden ? "Shown in the report again." : "Hidden from the report."));
+    actions.append(hide);
+    const others = sameKind.filter((t) => t.id !== theme.id);
+    if (others.length) {
+      const target = el("select", "merge-target");
+      target.setAttribute("aria-label", "Merge into");
+      target.append(option("", "Merge into…"), ...others.map((t) => option(t.id, t.label)));
+      const merge = el("button", "merge", "Merge");
+      merge.type = "button";
+      merge.disabled = true;
+      merge.title = "Its examples and counts go to the chosen theme; it cannot be split again";
+      target.addEventListener("change", () => { merge.disabled = !target.value; });
+      merge.addEventListener("click", () => {
+        const into = others.find((t) => t.id === target.value);
+        if (into) patchTheme(theme.id, { merge_into: into.id }, `Merged “${theme.label}” into “${into.label}”.`);
+      });
+      actions.append(target, merge);
+    }
+    card.append(actions);
+    return card;
+  }
+
+  function renderThemes() {
+    const groups = [];
+    for (const [kind, title] of THEME_KINDS) {
+      const themes = state.themes.filter((t) => t.kind === kind);
+      if (!themes.length) continue;
+      const group = el("section", `theme-group ${kind}`);
+      group.dataset.kind = kind;
+      const units = themes.reduce((n, t) => n + (t.count || 0), 0);
+      group.append(el("h2", "", `${title} (${themes.length} ${themes.length === 1 ? "theme" : "themes"}, ${units} in ${state.themeDays} days)`));
+      const list = el("ol", "theme-list");
+      list.append(...themes.map((theme) => themeCard(theme, themes)));
+      group.append(list);
+      groups.push(group);
+    }
+    $("themes-body").replaceChildren(...groups);
+    $("themes-empty").hidden = state.themes.length > 0;
+    const n = state.themes.length;
+    $("themes-count").textContent = n ? `${n} ${n === 1 ? "theme" : "themes"}; counts over the last ${state.themeDays} days` : "";
+  }
+
+  // -- the report ------------------------------------------------------------------------------------------------
+  // GET /report/{period}/{date} as JSON, drawn with the page's own elements: KPIs against the previous period,
+  // each channel, the top themes with their trend, what changed most, and proposals with their examples.
+  const TRENDS = { new: "new", rising: "↑ rising", steady: "→ steady", falling: "↓ falling" };
+
+  function figure(value, rate) {
+    if (value === null || value === undefined) return "–";
+    if (rate) return `${Math.round(value * 100)}%`;
+    return Number.isInteger(value) ? String(value) : String(Math.round(value * 10) / 10);
+  }
+
+  function change(kpi, rate) {
+    if (!kpi || kpi.value === null || kpi.value === undefined || kpi.previous === null || kpi.previous === undefined) return "";
+    const delta = kpi.value - kpi.previous;
+    if (!delta) return "=";
+    return `${delta > 0 ? "+" : "−"}${figure(Math.abs(delta), rate)}`;
+  }
+
+  function table(caption, head, rows) {
+    const node = el("table", "report-table");
+    node.append(el("caption", "", caption));
+    const top = el("tr");
+    top.append(...head.map((h) => el("th", "", h)));
+    node.append(el("thead"));
+    node.tHead.append(top);
+    const body = el("tbody");
+    for (const cells of rows) {
+      const row = el("tr");
+      cells.forEach((cell, index) => row.append(el(index ? "td" : "th", "", cell)));
+      body.append(row);
+    }
+    node.append(body);
+    return node;
+  }
+
+  function renderReport(report) {
+    const period = report.period || {};
+    const k = report.kpis || {};
+    const sentiment = k.sentiment || {};
+    const head = el("section", "summary");
+    head.append(el("h2", "", `Report of ${report.watch}: ${period.kind} from ${period.start} to ${period.end}`));
+    head.append(el("p", "muted", `compared with ${period.previous_start} to ${period.previous_end}`));
+
+    const rows = [
+      ["Mentions", k.mentions], ["Share of voice", k.share_of_voice, true], ["Negative", sentiment.negative],
+      ["Positive", sentiment.positive], ["Complaints", k.complaints], ["Leads", k.leads],
+      ["Median first reply (h)", k.median_first_reply_hours], ["Replied", k.share_replied, true],
+    ].filter(([, kpi]) => kpi).map(([name, kpi, rate]) => [name, figure(kpi.value, rate), figure(kpi.previous, rate), change(kpi, rate)]);
+    const kpis = table("Key figures", ["", "this period", "previous", "change"], rows);
+    kpis.classList.add("kpis");
+
+    const channels = Object.entries(k.by_source || {}).map(([source, c]) => [
+      source, `${figure(c.mentions && c.mentions.value)} (${figure(c.mentions && c.mentions.previous)})`,
+      figure(c.sentiment && c.sentiment.negative && c.sentiment.negative.value), figure(c.complaints && c.complaints.value),
+      figure(c.leads && c.leads.value), figure(c.median_first_reply_hours && c.median_first_reply_hours.value)]);
+    const bySource = table("By channel (previous period in brackets)", ["channel", "mentions", "negative", "complaints", "leads", "median reply (h)"], channels);
+
+    const chart = el("figure", "chart");
+    chart.append(el("figcaption", "", "Mentions per day, by sentiment"));
+    const days = (report.days || []).map((d) => ({ date: String(d.day), total: d.mentions || 0, negative: d.negative || 0,
+      neutral: d.neutral || 0, positive: d.positive || 0 }));
+    const drawing = el("div", "report-chart");
+    chart.append(drawing);
+
+    const themes = el("section", "report-themes");
+    themes.append(el("h3", "", "Themes"));
+    const themeList = el("ol", "theme-list");
+    for (const theme of report.themes || []) {
+      const item = el("li", `theme ${theme.kind}`);
+      item.dataset.id = theme.id;
+      const line = el("div", "theme-head");
+      line.append(el("span", `chip trend ${theme.trend}`, TRENDS[theme.trend] || theme.trend));
+      line.append(el("strong", "theme-label", theme.label));
+      line.append(el("span", "theme-count", `${theme.count} (before: ${theme.previous}) · ${theme.authors} ${theme.authors === 1 ? "person" : "people"}`));
+      item.append(line, exampleList(theme.examples));
+      themeList.append(item);
+    }
+    if (!themeList.childElementCount) themeList.append(el("li", "none", "no theme this period"));
+    themes.append(themeList);
+
+    const changes = el("section", "report-changes");
+    changes.append(el("h3", "", "What changed most"));
+    const changeList = el("ul");
+    for (const c of report.changes || []) {
+      changeList.append(el("li", "", `${c.label || c.key.replace(/_/g, " ")}: ${c.value} (before: ${c.previous})`));
+    }
+    if (!changeList.childElementCount) changeList.append(el("li", "none", "nothing moved much"));
+    changes.append(changeList);
+
+    const proposals = el("section", "report-proposals");
+    proposals.append(el("h3", "", "Proposals"));
+    const proposalList = el("ol", "proposals");
+    for (const p of report.proposals || []) {
+      const item = el("li", `proposal ${p.rule}`);
+      item.dataset.rule = p.rule;
+      item.append(el("p", "proposal-text", p.text));
+      if ((p.examples || []).length) item.append(exampleList(p.examples));
+      proposalList.append(item);
+    }
+    if (!proposalList.childElementCount) proposalList.append(el("li", "none", "no proposal this period"));
+    proposals.append(proposalList);
+
+    $("report-body").replaceChildren(head, kpis, proposals, themes, changes, chart, bySource);
+    drawing.replaceChildren(sentimentBars(days, drawing.clientWidth));
+  }
+
+  async function loadReport() {
+    const period = $("report-period").value;
+    const day = $("report-date").value;
+    const params = new URLSearchParams();
+    if (state.watch) params.set("watch", state.watch);
+    if ($("report-lang").value) params.set("lang", $("report-lang").value);
+    const ticket = (state.reportTicket = (state.reportTicket || 0) + 1);
+    try {
+      const report = await api(`report/${encodeURIComponent(period)}/${encodeURIComponent(day)}?${params}`);
+      if (ticket !== state.reportTicket) return;
+      renderReport(report);
+      show("");
+    } catch (error) {
+      fail(error);
+    }
+  }
+
   // -- views, watches, keyboard ---------------------------------------------------------------------------------
+  const VIEWS = { inbox: () => loadMentions(), digest: () => loadDigest(), themes: () => loadThemes(), report: () => loadReport() };
+
   function setView(view) {
     state.view = view;
     show("");
-    $("inbox").hidden = view !== "inbox";
-    $("digest").hidden = view !== "digest";
-    $("tab-inbox").setAttribute("aria-pressed", String(view === "inbox"));
-    $("tab-digest").setAttribute("aria-pressed", String(view === "digest"));
-    if (view === "digest") loadDigest(); else loadMentions();
+    for (const name of Object.keys(VIEWS)) {
+      $(name).hidden = view !== name;
+      $(`tab-${name}`).setAttribute("aria-pressed", String(view === name));
+    }
+    (VIEWS[view] || VIEWS.inbox)();
   }
 
   async function loadWatches() {
@@ -745,6 +1068,7 @@
     const now = new Date();
     const localDay = (date) => new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
     $("digest-date").value = localDay(now);
+    $("report-date").value = localDay(now);
     // The inbox's date range: the last 7 days by default, any window up to 92 days.
     $("until").value = localDay(now);
     $("since").value = localDay(new Date(now.getTime() - 6 * 86400000));
@@ -759,6 +1083,10 @@
     $("help-button").addEventListener("click", () => $("help").showModal());
     $("tab-inbox").addEventListener("click", () => setView("inbox"));
     $("tab-digest").addEventListener("click", () => setView("digest"));
+    $("tab-themes").addEventListener("click", () => setView("themes"));
+    $("tab-report").addEventListener("click", () => setView("report"));
+    $("report-form").addEventListener("change", loadReport);
+    $("report-form").addEventListener("submit", (event) => { event.preventDefault(); loadReport(); });
     $("watch").addEventListener("change", (event) => { state.watch = event.target.value; setView(state.view); });
     $("more").addEventListener("click", () => loadMentions(true));
     const reload = debounce(() => loadMentions(), 250);

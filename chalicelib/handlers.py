@@ -72,9 +72,13 @@ def send_digests() -> dict[str, Any]:
 
     result = send_due_digests()
     result["reports"] = send_due_reports(get_store(), get_config(), utcnow())
-    failed = sorted([*result["failed"], *result["reports"]["failed"]])
-    if failed:
-        raise DigestError(f"{len(failed)} digest(s) or report(s) failed: {', '.join(failed)}")
+    problems = [
+        f"{len(found)} {what}(s) failed: {', '.join(sorted(found))}"
+        for what, found in (("digest", result["failed"]), ("report", result["reports"]["failed"]))
+        if found
+    ]
+    if problems:
+        raise DigestError("; ".join(problems))
     return result
 
 

@@ -93,5 +93,15 @@ def collect_report(
         }
         days.append(day_counts(day, own.get(day, {}), competitors))
     language = lang or watch.language
-    themes = [report_theme(d, language) for d in store.themes(watch.name) if not d.get("merged_into")]
+    stored = store.themes(watch.name)
+    # A theme the founder merged into another is kept as a tombstone: its units count under the target.
+    alias = {str(d["id"]): str(d["merged_into"]) for d in stored if d.get("merged_into")}
+    for day_row in days:
+        merged: dict[str, dict[str, int]] = {}
+        for theme_id, found in day_row["themes"].items():
+            target = merged.setdefault(alias.get(theme_id, theme_id), {})
+            for field, n in found.items():
+                target[field] = target.get(field, 0) + n
+        day_row["themes"] = merged
+    themes = [report_theme(d, language) for d in stored if not d.get("merged_into")]
     return build_report(watch.name, language, period, end, days, themes, inbox_url)

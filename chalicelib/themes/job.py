@@ -121,7 +121,14 @@ def assign_units(store: Any, mentions: Sequence[Mention], labels: dict[str, dict
     for mention in mentions:
         by_watch.setdefault(mention.watch, []).append(mention)
     for watch, group in by_watch.items():
-        themes = [stored_theme(d) for d in store.themes(watch) if not d.get("merged_into")]
+        stored = store.themes(watch)
+        # A merged theme's tombstone keeps its centre: units like it join the theme it was merged into.
+        themes = [
+            stored_theme(d).model_copy(update={"id": str(d["merged_into"])})
+            if d.get("merged_into")
+            else stored_theme(d)
+            for d in stored
+        ]
         if not themes:
             continue
         todo: list[tuple[Mention, int, FeedbackUnit]] = []

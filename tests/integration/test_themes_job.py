@@ -117,3 +117,17 @@ def test_the_stream_gives_a_new_unit_its_theme_and_the_report_counts_it(store: A
     assert shown["count"] == 4 and shown["trend"] == "new"
     assert report["kpis"]["by_source"]["reddit"]["mentions"]["value"] == 2  # the two the stream counted
     assert any(p["theme"] == theme["id"] for p in report["proposals"])
+
+
+def test_a_merged_themes_units_count_under_the_theme_it_went_into(store: Any) -> None:
+    from chalicelib.report.collect import collect_report
+
+    store.put_listed(CSV + OTHERS)
+    discover(store)
+    (theme,) = store.themes("acme")
+    # Given an older theme the founder merged into it (its tombstone), with two units counted last Monday
+    store.put_theme("acme", "th-old", {**theme, "id": "th-old", "merged_into": theme["id"]})
+    store.add_to_counter("acme", COUNTER, NOW - timedelta(days=2), 0, extra={"t|th-old": 2, "tm|th-old": 2})
+    report = collect_report(store, config(), "acme", "week", date(2026, 3, 11))
+    # Then the report shows one theme with all five units, never the merged one
+    assert [(t["id"], t["count"]) for t in report["themes"]] == [(theme["id"], 5)]

@@ -105,20 +105,46 @@ def _demo_in_use(data_dir: Path | None) -> dict[str, Any] | None:
     return demo_state(data_dir)
 
 
+def pick_watch(config: Any, name: str | None, command: str) -> Any:
+    """The watch a command names (the default brand watch without a name); None, said on stderr, if none is."""
+    try:
+        return config.watch(name) if name else config.default_watch
+    except KeyError:
+        names = ", ".join(w.name for w in config.watches)
+        print(f"veille {command}: no watch named {name!r}; the watches are: {names}", file=sys.stderr)
+        return None
+
+
+def read_local(data_dir: Path | None, command: str, build: Any) -> Any:
+    """``build(store)`` on the local table (see ``_local_store``); None, with what to do on stderr, when the
+    table cannot be read."""
+    from chalicelib.errors import StorageError
+
+    try:
+        with _local_store(data_dir):
+            from chalicelib.store import get_store
+
+            return build(get_store())
+    except FileNotFoundError as exc:  # its message says what to run
+        print(f"veille {command}: {exc}", file=sys.stderr)
+    except StorageError as exc:
+        print(
+            f"veille {command}: {exc}\n(start veille serve, or pass --data-dir, or set VEILLE_DYNAMODB_ENDPOINT)",
+            file=sys.stderr,
+        )
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the digest and print or write it; 0 on success, 1 when the store cannot be read."""
     from chalicelib.config import get_config
     from chalicelib.digest import build_digest, render_html, render_text
     from chalicelib.digest.send import production_links
-    from chalicelib.errors import StorageError
     from chalicelib.models import utcnow
 
     config = get_config()
-    try:
-        watch = config.watch(args.watch) if args.watch else config.default_watch
-    except KeyError:
-        names = ", ".join(w.name for w in config.watches)
-        print(f"veille digest: no watch named {args.watch!r}; the watches are: {names}", file=sys.stderr)
+    watch = pick_watch(config, args.watch, "digest")
+    if watch is None:
         return 2
     now = utcnow()
     demo = _demo_in_use(args.data_dir)
@@ -132,19 +158,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"veille digest: --date {args.date!r} is not YYYY-MM-DD", file=sys.stderr)
         return 2
-    try:
-        with _local_store(args.data_dir):
-            from chalicelib.store import get_store
-
-            digest = build_digest(get_store(), config, watch.name, day, now=now, links=production_links(now))
-    except FileNotFoundError as exc:  # its message says what to run
-        print(f"veille digest: {exc}", file=sys.stderr)
-        return 1
-    except StorageError as exc:
-        print(
-            f"veille digest: {exc}\n(start veille serve, or pass --data-dir, or set VEILLE_DYNAMODB_ENDPOINT)",
-            file=sys.stderr,
-        )
+    digest = read_local(
+        args.data_dir,
+        "digest",
+        lambda store: build_digest(store, config, watch.name, day, now=now, links=production_links(now)),
+    )
+    if digest is None:
         return 1
     if args.format == "json":
         output = json.dumps(digest, indent=2, ensure_ascii=False) + "\n"

@@ -48,17 +48,13 @@ def render(report: dict[str, Any], output_format: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Build the report and print or write it; 0 on success, 1 when the store cannot be read, 2 on bad input."""
     from chalicelib.config import get_config
-    from chalicelib.errors import StorageError
     from chalicelib.models import utcnow
     from chalicelib.report.collect import collect_report
-    from veille.cmd_digest import _demo_in_use, _local_store
+    from veille.cmd_digest import _demo_in_use, pick_watch, read_local
 
     config = get_config()
-    try:
-        watch = config.watch(args.watch) if args.watch else config.default_watch
-    except KeyError:
-        names = ", ".join(w.name for w in config.watches)
-        print(f"veille report: no watch named {args.watch!r}; the watches are: {names}", file=sys.stderr)
+    watch = pick_watch(config, args.watch, "report")
+    if watch is None:
         return 2
     demo = _demo_in_use(args.data_dir)
     try:
@@ -71,21 +67,15 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"veille report: --date {args.date!r} is not YYYY-MM-DD (e.g. --date 2026-03-09)", file=sys.stderr)
         return 2
-    try:
-        with _local_store(args.data_dir):
-            from chalicelib.settings import get_settings
-            from chalicelib.store import get_store
 
-            inbox = get_settings().public_url.rstrip("/") + "/app"
-            report = collect_report(get_store(), config, watch.name, args.period, day, lang=args.lang, inbox_url=inbox)
-    except FileNotFoundError as exc:  # its message says what to run
-        print(f"veille report: {exc}", file=sys.stderr)
-        return 1
-    except StorageError as exc:
-        print(
-            f"veille report: {exc}\n(start veille serve, or pass --data-dir, or set VEILLE_DYNAMODB_ENDPOINT)",
-            file=sys.stderr,
-        )
+    def build(store: Any) -> dict[str, Any]:
+        from chalicelib.settings import get_settings
+
+        inbox = get_settings().public_url.rstrip("/") + "/app"
+        return collect_report(store, config, watch.name, args.period, day, lang=args.lang, inbox_url=inbox)
+
+    report = read_local(args.data_dir, "report", build)
+    if report is None:
         return 1
     output = render(report, args.format)
     if args.output:

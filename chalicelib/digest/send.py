@@ -82,15 +82,28 @@ def send_digest(
 
     # The links go into the digest, so email, Slack and SNS all carry the same triage actions.
     digest = build_digest(store, config, watch.name, day, now=now, links=links)
-    html, text = render_html(digest), render_text(digest)
+    return send_each_channel(senders, watch, digest, render_html(digest), render_text(digest), what="digest")
+
+
+def send_each_channel(
+    senders: dict[str, Sender], watch: WatchConfig, document: dict[str, Any], html: str, text: str, *, what: str
+) -> dict[str, str]:
+    """Send a rendered digest or report through each channel; each one's outcome (sent, off, or failed: the
+    error's class). One failing channel does not stop the others."""
     outcome: dict[str, str] = {}
     for name, sender in senders.items():
         try:
-            outcome[name] = "sent" if sender(watch, digest, html, text) else "off"
+            outcome[name] = "sent" if sender(watch, document, html, text) else "off"
         except Exception as exc:  # noqa: BLE001 - one failing channel must not stop the others
-            logger.warning("digest channel failed", extra={"watch": watch.name, "channel": name, "error": str(exc)})
+            logger.warning(f"{what} channel failed", extra={"watch": watch.name, "channel": name, "error": str(exc)})
             outcome[name] = f"failed: {type(exc).__name__}"
     return outcome
+
+
+def every_channel_failed(outcome: dict[str, str]) -> bool:
+    """Whether the channels that were tried all failed (the send is then retried: its mark is removed)."""
+    tried = [v for v in outcome.values() if v != "off"]
+    return bool(tried) and all(v.startswith("failed") for v in tried)
 
 
 def send_due_digests(
@@ -138,8 +151,7 @@ def send_due_digests(
             result["failed"][key] = f"build: {type(exc).__name__}: {exc}"
             metrics.add_metric(name="DigestsFailed", unit="Count", value=1)
             continue
-        tried = [v for v in outcome.values() if v != "off"]
-        if tried and all(v.startswith("failed") for v in tried):
+        if every_channel_failed(outcome):
             store.forget_once("digest", key)
             result["failed"][key] = outcome
             metrics.add_metric(name="DigestsFailed", unit="Count", value=1)

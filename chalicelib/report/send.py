@@ -80,6 +80,7 @@ def send_due_reports(
     store: Any, config: VeilleConfig, now: datetime, *, senders: dict[str, ReportSender] | None = None
 ) -> dict[str, Any]:
     """Send every brand watch's due reports exactly once; return what was sent, already sent or failed."""
+    from chalicelib.digest.send import every_channel_failed, send_each_channel
     from chalicelib.report import render_html, render_text
     from chalicelib.report.build import period_bounds
     from chalicelib.report.collect import collect_report
@@ -106,17 +107,8 @@ def send_due_reports(
                 result["failed"][key] = f"build: {type(exc).__name__}: {exc}"
                 metrics.add_metric(name="ReportsFailed", unit="Count", value=1)
                 continue
-            outcome: dict[str, str] = {}
-            for name, sender in senders.items():
-                try:
-                    outcome[name] = "sent" if sender(watch, report, html, text) else "off"
-                except Exception as exc:  # noqa: BLE001 - one failing channel must not stop the others
-                    logger.warning(
-                        "report channel failed", extra={"watch": watch.name, "channel": name, "error": str(exc)}
-                    )
-                    outcome[name] = f"failed: {type(exc).__name__}"
-            tried = [v for v in outcome.values() if v != "off"]
-            if tried and all(v.startswith("failed") for v in tried):
+            outcome = send_each_channel(senders, watch, report, html, text, what="report")
+            if every_channel_failed(outcome):
                 store.forget_once("report", key)
                 result["failed"][key] = outcome
                 metrics.add_metric(name="ReportsFailed", unit="Count", value=1)

@@ -107,6 +107,10 @@ def _say(term: str, lang: str, surfaces: Counter[tuple[str, str, str]]) -> str:
         french = sorted(w for w, en in LEXICON.items() if stem(en) == term)
         if french:
             return min(french, key=len)
+    if lang == "en":  # the lexicon's English for a word only French units used ("tableaux" -> "board")
+        english = sorted({en for en in LEXICON.values() if stem(en) == term})
+        if english:
+            return min(english, key=len)
     for phrase, key in PHRASES.items():
         if stem(key.replace(" ", "")) == term:
             return key if lang == "en" else phrase
@@ -139,7 +143,11 @@ def make_labels(
                 top = max(c[0] for c in found)
                 phrase = next(c[1] for c in found if c[0] == top)
             else:
-                phrase = " ".join(_say(term, lang, surfaces) for term in wanted)
+                # No unit in this language: its words for the distinctive terms, in the order the most central
+                # unit says them ("ouvrir nos tableaux" -> "open board").
+                order = {t: i for i, (t, _s, _e) in reversed(list(enumerate(_positions(texts[0]))))}
+                ranked = sorted(wanted, key=lambda t: order.get(t, len(order)))
+                phrase = " ".join(_say(term, lang, surfaces) for term in ranked)
         if not phrase:
             phrase = " ".join(texts[0].split()[:MAX_WORDS]) if texts else ""
         out[lang] = prefix + (phrase[:1].upper() + phrase[1:] if not prefix else phrase)

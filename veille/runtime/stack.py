@@ -26,6 +26,10 @@ def _quiet(message: str) -> None:
     return None
 
 
+# How often ``veille serve`` runs the daily theme discovery (the first run, at start, finds the table empty).
+LOCAL_THEMES_INTERVAL_S = 120.0
+
+
 class LocalStack:
     """Start with :meth:`start` (or as a context manager); :meth:`stop` ends every part of it."""
 
@@ -191,6 +195,9 @@ class LocalStack:
             every = rate_seconds(source.schedule_expression)
             if source.name == "fetch_mentions" and self.fetch_interval:
                 every = self.fetch_interval
+            if source.name == "discover_themes":
+                # Deployed daily; on a laptop the sample's themes should show within minutes, not tomorrow.
+                every = min(every, LOCAL_THEMES_INTERVAL_S)
             self.progress(f"schedule {source.name}: every {every:g}s")
             self._spawn(f"schedule-{source.name}", lambda s=source, e=every: self._schedule_loop(s, e))
 

@@ -56,6 +56,9 @@ bench: install $(FEEDBACK)/train.jsonl ## benchmarks; results in bench/results/ 
 	$(BIN)/python bench/bench_classify.py --data $(DATA)
 	$(BIN)/python bench/bench_ops.py
 	$(BIN)/python bench/bench_learning.py
+	$(BIN)/python bench/bench_themes.py
+	@if [ -f .data/clinc150/data_full.json ]; then $(BIN)/python bench/bench_scale.py; \
+	else echo "bench_scale skipped: put CLINC150's data_full.json in .data/clinc150 (see bench/bench_themes.py)"; fi
 
 $(FEEDBACK)/train.jsonl:
 	$(BIN)/python -m training.datasets --out $(FEEDBACK)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -119,7 +118,8 @@ def test_describe_says_what_was_marked() -> None:
     assert describe("spam", False, DAY) == "like the mention you marked not spam on 3 Dec"
 
 
-def test_a_full_watch_costs_a_few_milliseconds_per_mention() -> None:
+def test_a_full_watch_of_600_corrections_adapts_a_batch_of_100() -> None:
+    # Its cost per mention is a benchmark's (bench/bench_learning.py), never a timed unit test's.
     corrections = WatchCorrections(
         "kanbo",
         [
@@ -128,10 +128,8 @@ def test_a_full_watch_costs_a_few_milliseconds_per_mention() -> None:
         ],
     )
     texts = [("kanbo", COMPLAINT, f"kanbo sync broke on my phone again, day {i}") for i in range(100)]
-    started = time.perf_counter()
-    adapt_batch(texts, corrections)
-    per_mention_ms = (time.perf_counter() - started) * 1000 / len(texts)
-    assert per_mention_ms < 20  # ~1 ms measured; generous for a loaded CI machine
+    adapted = adapt_batch(texts, corrections)
+    assert len(adapted) == len(texts)
 
 
 # -- the watch's head: a residual model fitted on the corrections, on top of the shipped model ----------------
@@ -213,7 +211,8 @@ def test_a_head_fitted_without_vectors_is_not_used_on_vectors() -> None:
     assert out == OTHER
 
 
-def test_a_full_watch_head_fits_in_well_under_a_second() -> None:
+def test_a_full_watch_head_fits_every_label_and_predicts_a_batch() -> None:
+    # Its speed is a benchmark's (bench/bench_learning.py: fit_ms), never a timed unit test's.
     rng = np.random.default_rng(5)
     kinds = ("complaint", "feature_request", "question")
     examples = [
@@ -226,10 +225,9 @@ def test_a_full_watch_head_fits_in_well_under_a_second() -> None:
     ]
     head = WatchHead.fit("kanbo", examples, use_vectors=True)
     assert set(head.weights) == {"kind", "sentiment"} and head.weights["kind"].shape == (5, 513)
-    assert head.fit_ms < 2_000  # ~150 ms measured; generous for a loaded CI machine
-    started = time.perf_counter()
-    head.predict([OTHER] * 100, np.vstack([unit(rng.normal(size=512)) for _ in range(100)]))
-    assert (time.perf_counter() - started) * 1000 / 100 < 5
+    assert head.fit_ms > 0
+    predicted = head.predict([OTHER] * 100, np.vstack([unit(rng.normal(size=512)) for _ in range(100)]))
+    assert len(predicted) == 100
 
 
 def test_the_stream_reuses_the_classifiers_vectors_instead_of_encoding_again(monkeypatch):

@@ -50,26 +50,10 @@ def _positive_int(value: str) -> int:
 
 def _parse(line: str, line_no: int) -> tuple[Any, str | None]:
     """(ClassifyInput, None) or (None, error message for the user)."""
-    from pydantic import ValidationError
-
     from chalicelib.classify import ClassifyInput
+    from veille.jsonl import parse_line
 
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return None, f"line {line_no}: not valid JSON ({exc.msg} at column {exc.colno}); expected one object per line"
-    if not isinstance(obj, dict):
-        return (
-            None,
-            f'line {line_no}: expected a JSON object like {{"id": "1", "text": "..."}}, got {type(obj).__name__}',
-        )
-    if "id" in obj and isinstance(obj["id"], int) and not isinstance(obj["id"], bool):
-        obj["id"] = str(obj["id"])
-    try:
-        return ClassifyInput.model_validate(obj), None
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors())
-        return None, f'line {line_no}: {problems} (each line needs "id" and "text" strings)'
+    return parse_line(line, line_no, ClassifyInput, 'each line needs "id" and "text" strings')
 
 
 def classify_stream(

@@ -42,29 +42,16 @@ def add_parser(subparsers: Any) -> None:
 
 def parse_line(line: str, line_no: int) -> tuple[Any, str | None]:
     """(FeedbackUnit, None) or (None, an error message for the user)."""
-    from pydantic import ValidationError
-
     from chalicelib.themes import FeedbackUnit
+    from veille.jsonl import parse_line as parse
 
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return None, f"line {line_no}: not valid JSON ({exc.msg} at column {exc.colno}); expected one object per line"
-    if not isinstance(obj, dict):
-        return (
-            None,
-            f'line {line_no}: expected a JSON object like {{"id": "1", "text": "..."}}, got {type(obj).__name__}',
-        )
-    if isinstance(obj.get("id"), int) and not isinstance(obj["id"], bool):
-        obj["id"] = str(obj["id"])
-    try:
-        return FeedbackUnit.model_validate(obj), None
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors())
-        return None, (
-            f'line {line_no}: {problems} (each line needs "id" and "text" strings; "lang" is en or fr, "kind" one of '
-            'problem, request, question, praise, "created_at" an ISO 8601 date)'
-        )
+    return parse(
+        line,
+        line_no,
+        FeedbackUnit,
+        'each line needs "id" and "text" strings; "lang" is en or fr, "kind" one of problem, request, question, '
+        'praise, "created_at" an ISO 8601 date',
+    )
 
 
 def read_units(stdin: TextIO, stderr: TextIO) -> tuple[list[Any], int]:

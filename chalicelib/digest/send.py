@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,23 +67,54 @@ def production_links(now: datetime) -> Links | None:
     return lambda mention_id, action: sign_triage_link(mention_id, action, expires_at=expires_at)
 
 
-def send_digest(
-    store: Any,
-    config: VeilleConfig,
-    watch: WatchConfig,
-    day: date,
-    *,
-    now: datetime,
-    senders: dict[str, Sender],
-    links: Links | None,
-) -> dict[str, str]:
-    """Build, render and send one digest; return each channel's outcome (sent, off, or the error)."""
+def render_digest(
+    store: Any, config: VeilleConfig, watch: WatchConfig, day: date, *, now: datetime, links: Links | None
+) -> tuple[dict[str, Any], str, str]:
+    """Build one digest and render it: (digest, HTML, text). The links go into the digest, so email, Slack and
+    SNS all carry the same triage actions."""
     from chalicelib.digest.build import build_digest
     from chalicelib.digest.render import render_html, render_text
 
-    # The links go into the digest, so email, Slack and SNS all carry the same triage actions.
     digest = build_digest(store, config, watch.name, day, now=now, links=links)
-    return send_each_channel(senders, watch, digest, render_html(digest), render_text(digest), what="digest")
+    return digest, render_html(digest), render_text(digest)
+
+
+def send_once(
+    store: Any,
+    kind: str,
+    key: str,
+    attributes: dict[str, object],
+    watch: WatchConfig,
+    build: Callable[[], tuple[dict[str, Any], str, str]],
+    senders: dict[str, Sender],
+    result: dict[str, Any],
+    *,
+    failed_metric: str,
+    sent_metric: str | None = None,
+) -> None:
+    """Build and send a digest or report exactly once under the mark ``kind``/``key``, noting in ``result``
+    (``sent``, ``already_sent``, ``failed``) what happened. A build that fails, or a send that every tried
+    channel refused, removes the mark, so that the next hour retries."""
+    if not store.put_once(kind, key, attributes, ttl_days=60):
+        result["already_sent"].append(key)
+        return
+    try:
+        document, html, text = build()
+    except Exception as exc:  # noqa: BLE001 - forget the mark so the next hour retries, then go on
+        store.forget_once(kind, key)
+        logger.error(f"{kind} could not be built", extra={"watch": watch.name, "error": str(exc)})
+        result["failed"][key] = f"build: {type(exc).__name__}: {exc}"
+        metrics.add_metric(name=failed_metric, unit="Count", value=1)
+        return
+    outcome = send_each_channel(senders, watch, document, html, text, what=kind)
+    if every_channel_failed(outcome):
+        store.forget_once(kind, key)
+        result["failed"][key] = outcome
+        metrics.add_metric(name=failed_metric, unit="Count", value=1)
+        return
+    result["sent"][key] = outcome
+    if sent_metric:
+        metrics.add_metric(name=sent_metric, unit="Count", value=1)
 
 
 def send_each_channel(
@@ -140,22 +172,17 @@ def send_due_digests(
             result["not_due"].append(watch.name)
             continue
         key = f"{watch.name}#{day.isoformat()}"
-        if not store.put_once("digest", key, {"watch": watch.name, "date": day.isoformat()}, ttl_days=60):
-            result["already_sent"].append(key)
-            continue
-        try:
-            outcome = send_digest(store, config, watch, day, now=now, senders=senders, links=triage_links)
-        except Exception as exc:  # noqa: BLE001 - forget the mark so the next hour retries, then go on
-            store.forget_once("digest", key)
-            logger.error("digest could not be built", extra={"watch": watch.name, "error": str(exc)})
-            result["failed"][key] = f"build: {type(exc).__name__}: {exc}"
-            metrics.add_metric(name="DigestsFailed", unit="Count", value=1)
-            continue
-        if every_channel_failed(outcome):
-            store.forget_once("digest", key)
-            result["failed"][key] = outcome
-            metrics.add_metric(name="DigestsFailed", unit="Count", value=1)
-        else:
-            result["sent"][key] = outcome
-            metrics.add_metric(name="DigestsSent", unit="Count", value=1)
+        build = partial(render_digest, store, config, watch, day, now=now, links=triage_links)
+        send_once(
+            store,
+            "digest",
+            key,
+            {"watch": watch.name, "date": day.isoformat()},
+            watch,
+            build,
+            senders,
+            result,
+            failed_metric="DigestsFailed",
+            sent_metric="DigestsSent",
+        )
     return result

@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.config import VeilleConfig, WatchConfig
-from chalicelib.observability import logger, metrics
 
 # A sender gets the watch, the report, its HTML and its text; returns False when it is not configured.
 ReportSender = Callable[[WatchConfig, dict[str, Any], str, str], bool]
@@ -80,7 +79,7 @@ def send_due_reports(
     store: Any, config: VeilleConfig, now: datetime, *, senders: dict[str, ReportSender] | None = None
 ) -> dict[str, Any]:
     """Send every brand watch's due reports exactly once; return what was sent, already sent or failed."""
-    from chalicelib.digest.send import every_channel_failed, send_each_channel
+    from chalicelib.digest.send import send_once
     from chalicelib.report import render_html, render_text
     from chalicelib.report.build import period_bounds
     from chalicelib.report.collect import collect_report
@@ -95,23 +94,20 @@ def send_due_reports(
         for period, day in due_reports(watch, now):
             start = period_bounds(period, day)[0]  # type: ignore[arg-type]
             key = f"{watch.name}#{period}#{start.isoformat()}"
-            if not store.put_once("report", key, {"watch": watch.name, "period": period}, ttl_days=60):
-                result["already_sent"].append(key)
-                continue
-            try:
-                report = collect_report(store, config, watch.name, period, day, inbox_url=inbox)
-                html, text = render_html(report), render_text(report)
-            except Exception as exc:  # noqa: BLE001 - forget the mark so the next hour retries, then go on
-                store.forget_once("report", key)
-                logger.error("report could not be built", extra={"watch": watch.name, "error": str(exc)})
-                result["failed"][key] = f"build: {type(exc).__name__}: {exc}"
-                metrics.add_metric(name="ReportsFailed", unit="Count", value=1)
-                continue
-            outcome = send_each_channel(senders, watch, report, html, text, what="report")
-            if every_channel_failed(outcome):
-                store.forget_once("report", key)
-                result["failed"][key] = outcome
-                metrics.add_metric(name="ReportsFailed", unit="Count", value=1)
-            else:
-                result["sent"][key] = outcome
+
+            def build(w: WatchConfig = watch, p: str = period, d: date = day) -> tuple[dict[str, Any], str, str]:
+                report = collect_report(store, config, w.name, p, d, inbox_url=inbox)
+                return report, render_html(report), render_text(report)
+
+            send_once(
+                store,
+                "report",
+                key,
+                {"watch": watch.name, "period": period},
+                watch,
+                build,
+                senders,
+                result,
+                failed_metric="ReportsFailed",
+            )
     return result

@@ -36,18 +36,27 @@ def kpi_fields(mention: Mention, labels: dict[str, Any]) -> Counter[str]:
     for flag, field in (("complaint", "cmp"), ("lead", "lead"), ("spam", "spam")):
         if effective.get(flag):
             found[f"{field}|{source}"] += 1
-    one_star = mention.extra.get("rating") == "1"
+    found.update(theme_fields(labels.get("units") or [], one_star=mention.extra.get("rating") == "1"))
+    return found
+
+
+def theme_fields(units: list[Any], *, one_star: bool = False) -> Counter[str]:
+    """What a mention's units add to their themes: ``t|`` units, ``tn|`` negative ones, ``t1|`` of a one-star
+    review, and ``tm|`` the mention once per theme. Units come as stored (lists) or keyed (dicts)."""
+    found: Counter[str] = Counter()
     themes: set[str] = set()
-    for unit in labels.get("units") or []:
-        theme = unit[4] if isinstance(unit, list | tuple) and len(unit) > 4 else None
-        if isinstance(unit, dict):
-            theme = unit.get("theme")
+    for unit in units:
+        keyed = (
+            unit
+            if isinstance(unit, dict)
+            else dict(zip(("start", "end", "kind", "sentiment", "theme"), unit, strict=False))
+        )
+        theme = keyed.get("theme")
         if not theme:
             continue
         themes.add(str(theme))
         found[f"t|{theme}"] += 1
-        sentiment_of_unit = unit[3] if isinstance(unit, list | tuple) else unit.get("sentiment")
-        if sentiment_of_unit == "negative":
+        if keyed.get("sentiment") == "negative":
             found[f"tn|{theme}"] += 1
         if one_star:
             found[f"t1|{theme}"] += 1

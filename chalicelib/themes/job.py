@@ -16,7 +16,6 @@ found by a scheduled job from the units no theme took.
 from __future__ import annotations
 
 import base64
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -202,37 +201,22 @@ def discover_watch(
 
     # The mentions whose units a theme took now: stored again with the ids, counted once each.
     from chalicelib import crisis
-    from chalicelib.pipeline.tally import kpi_fields
+    from chalicelib.pipeline.tally import theme_fields
 
-    changed: dict[str, tuple[Mention, list[Any]]] = {}
+    changed: dict[str, tuple[Mention, list[Any], list[Any]]] = {}
     for mention, index, unit in todo:
         theme_id = by_unit.get(unit.id)
         if not theme_id or theme_id not in themes:
             continue
-        units = changed.setdefault(mention.id, (mention, [list(u) for u in (mention.labels or {}).get("units") or []]))[
-            1
-        ]
+        stored_units = [list(u) for u in (mention.labels or {}).get("units") or []]
+        _, units, placed = changed.setdefault(mention.id, (mention, stored_units, []))
         units[index] = [*units[index][:4], theme_id]
-    for mention, units in changed.values():
+        placed.append(units[index])
+    for mention, units, placed in changed.values():
+        # Only the units placed now are counted: the ones the stream placed were counted by its tally.
+        added = theme_fields(placed, one_star=mention.extra.get("rating") == "1")
+        crisis.record_negative(store, watch.name, mention.created_at, 0, once=f"theme:{mention.id}", extra=dict(added))
         labels = {**(mention.labels or {}), "units": units}
-        counts = Counter(
-            {
-                k: v
-                for k, v in kpi_fields(mention, {"units": units}).items()
-                if k.split("|", 1)[0] in ("t", "tm", "tn", "t1")
-            }
-        )
-        before = Counter(
-            {
-                k: v
-                for k, v in kpi_fields(mention, {"units": (mention.labels or {}).get("units") or []}).items()
-                if k.split("|", 1)[0] in ("t", "tm", "tn", "t1")
-            }
-        )
-        counts.subtract(before)
-        added = {k: v for k, v in counts.items() if v > 0}
-        if added:
-            crisis.record_negative(store, watch.name, mention.created_at, 0, once=f"theme:{mention.id}", extra=added)
         store.set_unit_themes(mention.model_copy(update={"labels": labels}), units)
     logger.info(
         "themes discovered",

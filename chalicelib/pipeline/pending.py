@@ -46,12 +46,13 @@ def retry_pending_alerts(
     failing, ``waiting`` (not due yet, or still the stream's), and ``undelivered`` (given up)."""
     counts = {"delivered": 0, "retried": 0, "waiting": 0, "undelivered": 0}
     worked: set[tuple[str, str]] = set()
-    for pending in store.pending_alerts():
+    pendings = store.pending_alerts()
+    for pending in pendings:
         if pending.status == "undelivered":
             counts["undelivered"] += 1
             continue
         counts[_retry_one(store, config, channels_for, pending, now, worked)] += 1
-    _say_recovered(store, worked)
+    _say_recovered(pendings, worked)
     if counts["retried"] or counts["delivered"]:
         logger.info("pending alerts retried", extra=counts)
     return counts
@@ -79,6 +80,7 @@ def _retry_one(
     except KeyError:
         logger.warning("pending alert of a watch no longer configured; dropped", extra={"watch": pending.watch})
         store.delete_pending_alert(pending.watch, pending.mention_id)
+        pending.failed.clear()
         return "delivered"
     configured = {channel_name(c): c for c in channels_for(watch)}
     for name in sorted(set(pending.failed) - set(configured)):
@@ -109,11 +111,10 @@ def _retry_one(
     return "undelivered" if pending.status == "undelivered" else "retried"
 
 
-def _say_recovered(store: Any, worked: set[tuple[str, str]]) -> None:
-    """Log once per channel that delivered now and on which no pending alert waits any more."""
-    if not worked:
-        return
-    waiting = {(p.watch, name) for p in store.pending_alerts() if p.status == "pending" for name in p.failed}
+def _say_recovered(pendings: Sequence[PendingAlert], worked: set[tuple[str, str]]) -> None:
+    """Log once per channel that delivered now and on which no pending alert waits any more (``pendings`` as
+    this run left them: a delivered one has no failed channel left)."""
+    waiting = {(p.watch, name) for p in pendings if p.status == "pending" for name in p.failed}
     for watch, name in sorted(worked - waiting):
         logger.warning("alert channel recovered: pending alerts delivered", extra={"watch": watch, "channel": name})
 

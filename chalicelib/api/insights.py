@@ -37,15 +37,15 @@ THEME_FIELDS = ("id", "kind", "labels", "examples", "first_seen", "last_seen", "
 def theme_json(data: dict[str, Any], language: str, count: int | None = None) -> dict[str, Any]:
     """A stored theme as the API shows it: ``label`` is the founder's own, else the generated one in the
     watch's language; ``generated_label`` is what a rename replaced; ``count`` its units of the last days."""
-    labels = data.get("labels") or {}
-    generated = labels.get(language) or data.get("label") or data["id"]
+    from chalicelib.themes.job import generated_label, theme_label
+
     shown = {k: data.get(k) for k in THEME_FIELDS}
-    shown["labels"] = labels
+    shown["labels"] = data.get("labels") or {}
     shown["examples"] = data.get("examples") or []
     return {
         **shown,
-        "label": data.get("custom_label") or generated,
-        "generated_label": generated,
+        "label": theme_label(data, language),
+        "generated_label": generated_label(data, language),
         "custom_label": data.get("custom_label") or None,
         "hidden": bool(data.get("hidden")),
         "count": count,

@@ -58,13 +58,22 @@ def stored_theme(data: dict[str, Any]) -> Theme:
     return theme
 
 
+def generated_label(data: dict[str, Any], lang: str) -> str:
+    """A stored theme's label in ``lang`` as discovery made it (its main label, else its id)."""
+    return str((data.get("labels") or {}).get(lang) or data.get("label") or data["id"])
+
+
+def theme_label(data: dict[str, Any], lang: str) -> str:
+    """The label a founder sees: their own when they gave one, else the generated one in ``lang``."""
+    return str(data.get("custom_label") or generated_label(data, lang))
+
+
 def report_theme(data: dict[str, Any], lang: str) -> dict[str, Any]:
     """A stored theme as the report reads it (chalicelib.report ThemeInfo)."""
-    labels = data.get("labels") or {}
     return {
         "id": data["id"],
         "kind": data["kind"] if data.get("kind") in ("problem", "request", "question", "praise") else "problem",
-        "label": data.get("custom_label") or labels.get(lang) or data.get("label") or data["id"],
+        "label": theme_label(data, lang),
         "examples": data.get("examples") or [],
         "first_seen": str(data["first_seen"])[:10] if data.get("first_seen") else None,
         "last_seen": str(data["last_seen"])[:10] if data.get("last_seen") else None,

@@ -186,6 +186,14 @@ def record_negative(
     return store.add_to_counter(watch, COUNTER, floor_hour(created_at), amount, once=once)
 
 
+def record_counts(
+    store: CrisisStore, watch: str, created_at: datetime, counts: Mapping[str, int], once: str | None = None
+) -> None:
+    """Add the report's counts (chalicelib/pipeline/tally.py) to the hour ``created_at`` falls in, with no
+    negative mention: the same item and write as :func:`record_negative`."""
+    record_negative(store, watch, created_at, 0, once=once, extra=counts)
+
+
 def _effective(mention: Mention) -> dict[str, Any]:
     return {**(mention.labels or {}), **(mention.corrections or {})}
 

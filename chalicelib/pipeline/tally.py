@@ -90,12 +90,8 @@ def count_first_reply(store: Any, before: Mention, after: Mention) -> bool:
     if not first:
         return False
     try:
-        crisis.record_negative(
-            store,
-            after.watch,
-            after.created_at,
-            0,
-            extra=reply_fields(after, after.status_changed_at or after.created_at),
+        crisis.record_counts(
+            store, after.watch, after.created_at, reply_fields(after, after.status_changed_at or after.created_at)
         )
     except Exception as exc:  # noqa: BLE001 - a KPI must not undo a founder's triage
         logger.warning("first reply not counted", extra={"id": after.id, "error": str(exc)})

@@ -224,7 +224,7 @@ def discover_watch(
     for mention, units, placed in changed.values():
         # Only the units placed now are counted: the ones the stream placed were counted by its tally.
         added = theme_fields(placed, one_star=mention.extra.get("rating") == "1")
-        crisis.record_negative(store, watch.name, mention.created_at, 0, once=f"theme:{mention.id}", extra=dict(added))
+        crisis.record_counts(store, watch.name, mention.created_at, added, once=f"theme:{mention.id}")
         labels = {**(mention.labels or {}), "units": units}
         store.set_unit_themes(mention.model_copy(update={"labels": labels}), units)
     logger.info(
